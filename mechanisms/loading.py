@@ -1,0 +1,97 @@
+"""Boot a model through TransformerBridge (transformer_lens 4.x) with the project's safe defaults.
+
+This is the only module that imports transformer_lens. Defaults that matter for correct numbers
+(shared/notes/transformer-lens-4.md): raw HF weights (no compatibility mode), eager attention,
+fp32 on CPU, ``eval()`` (``load_weights=False`` boots leave training mode on), one torch thread per
+xdist worker, and tokenization only through the saved tokenizer with BOS made explicit.
+"""
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .sources import resolve
+
+_CONFIGURED = {"threads": None}
+
+
+def configure_torch(threads: int | None) -> None:
+    """Pin torch's intra-op threads once per process (before the first model is loaded)."""
+    import torch
+
+    if threads and _CONFIGURED["threads"] != threads:
+        torch.set_num_threads(threads)
+        _CONFIGURED["threads"] = threads
+
+
+def weights_digest(directory: Path) -> str:
+    """sha256 over the weight files, so two revisions that serve the same weights are visible."""
+    digest = hashlib.sha256()
+    for f in sorted(directory.glob("*.safetensors")):
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 24), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class LoadedModel:
+    """A booted bridge plus what reports need to know about it."""
+
+    bridge: object
+    model_id: str
+    revision: str | None
+    path: str
+    weights_sha256: str
+    prepend_bos: bool
+    load_seconds: float
+    runs: dict = field(default_factory=dict)  # (task, params) -> TaskRun, shared by all checks
+
+    @property
+    def n_layers(self) -> int:
+        return self.bridge.cfg.n_layers
+
+    @property
+    def n_heads(self) -> int:
+        return self.bridge.cfg.n_heads
+
+    def parameter_bytes(self) -> int:
+        return sum(p.numel() * p.element_size() for p in self.bridge.parameters())
+
+
+def boot(model_id: str, revision: str | None, prepend_bos: bool, allow_download=False, device="cpu") -> LoadedModel:
+    start = time.perf_counter()
+    path = resolve(model_id, revision, allow_download)
+    import torch
+    from transformer_lens.model_bridge import TransformerBridge
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if path is None:  # only with --allow-download
+        bridge = TransformerBridge.boot_transformers(model_id, revision=revision, device=device, dtype=torch.float32)
+        path = Path(bridge.original_model.config._name_or_path)
+    else:
+        bridge = TransformerBridge.boot_transformers(str(path), device=device, dtype=torch.float32)
+    bridge.eval()
+    return LoadedModel(
+        bridge=bridge,
+        model_id=model_id,
+        revision=revision,
+        path=str(path),
+        weights_sha256=weights_digest(Path(path)) if Path(path).is_dir() else "",
+        prepend_bos=prepend_bos,
+        load_seconds=time.perf_counter() - start,
+    )
+
+
+def library_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("pytest-mechanisms", "transformer-lens", "transformers", "torch"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out

@@ -1,0 +1,169 @@
+"""The pytest plugin (entry point ``pytest11: mechanisms``).
+
+Import-safe: this module imports only pytest and the standard library at load time; specs are
+parsed during collection and torch/transformer_lens load when the first model is measured, so
+installing pytest-mechanisms costs nothing in unrelated test runs. Hooks follow the pytest
+reference (https://docs.pytest.org/en/stable/reference/reference.html#hooks).
+"""
+
+import os
+
+import pytest
+
+from . import items as _items
+
+GROUP = "mechanisms"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup(GROUP, "pytest-mechanisms: mechanism specs over models and checkpoints")
+    group.addoption("--suite", default="zoo", help="model suite: zoo (default, embedded), pythia, "
+                    "pythia-deduped, smollm2, gemma3")
+    group.addoption("--model-sizes", default=None, metavar="all|LIST",
+                    help="sizes of the suite to test: 'all' or a comma list (default: the suite's default sizes)")
+    group.addoption("--checkpoints", default="default", metavar="SELECTION",
+                    help="training checkpoints: final | default | all | step0,step512 | step256..step2048")
+    group.addoption("--model", action="append", default=[], metavar="ID_OR_PATH[@REV]",
+                    help="an extra model, judged like --suite and expected to hold every claim: a hub id, "
+                         "a local HF directory, or a .gguf file (repeatable)")
+    group.addoption("--mech-report", default=None, metavar="DIR",
+                    help="where results.json and matrix.md go (default: .mechanisms/ in the rootdir)")
+    group.addoption("--mech-threads", type=int, default=None, metavar="N",
+                    help="torch threads per process (default: 1 per xdist worker, torch's default with -n 0)")
+    group.addoption("--mech-device", default="cpu", help="torch device for models (default: cpu)")
+    group.addoption("--allow-download", action="store_true",
+                    help="let transformers fetch missing weights from the hub (off: fail fast, offline)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "mechanisms: a mechanism-spec cell (added to every spec item)")
+    config.addinivalue_line("markers", "xdist_group(name): run all tests of a group on one xdist worker")
+    _environment(config)
+    workers = getattr(config, "workerinput", None)
+    threads = config.getoption("mech_threads") or (1 if workers else None)
+    config.stash[_items.OPTIONS_KEY] = {
+        "threads": threads,
+        "allow_download": config.getoption("allow_download"),
+        "device": config.getoption("mech_device"),
+    }
+    config.stash[_items.PLAN_KEY] = Plan(config)
+    config.stash[RECORDS_KEY] = []
+    if _uses_xdist(config) and config.getoption("dist", None) == "load" and not _dist_given(config):
+        config.option.dist = "loadgroup"  # keep each model@checkpoint on one worker
+
+
+def _environment(config) -> None:
+    if not config.getoption("allow_download"):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _uses_xdist(config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None))
+
+
+def _dist_given(config) -> bool:
+    return any(a == "--dist" or a.startswith("--dist=") or a == "-d" for a in config.invocation_params.args)
+
+
+class Plan:
+    """The cells of this run, computed on first use (plain pytest runs never touch the zoo)."""
+
+    def __init__(self, config):
+        self.config = config
+        self._cells, self.error = None, None
+
+    @property
+    def cells(self):
+        if self._cells is None:
+            self._build()
+        return self._cells
+
+    def _build(self):
+        from .cells import extra_cell, suite_cells
+
+        opt = self.config.getoption
+        try:
+            self._cells = suite_cells(opt("suite"), opt("model_sizes"), opt("checkpoints"))
+            self._cells += [extra_cell(m, opt("suite")) for m in opt("model")]
+        except (ValueError, KeyError, FileNotFoundError) as exc:
+            self._cells, self.error = [], exc
+
+
+def pytest_collect_file(parent, file_path):
+    if _items.looks_like_spec(file_path):
+        plan = parent.config.stash[_items.PLAN_KEY]
+        plan.cells  # noqa: B018  (build now so option errors surface per spec file)
+        return _items.SpecFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_collection_modifyitems(items):
+    """Order spec cells by model@checkpoint so each model is loaded once, even with -n 0."""
+    order = {id(item): i for i, item in enumerate(items)}
+
+    def key(item):
+        cell = getattr(item, "cell", None)
+        return (1, cell.group, order[id(item)]) if cell else (0, "", order[id(item)])
+
+    items.sort(key=key)
+
+
+RECORDS_KEY = pytest.StashKey()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logreport(report):
+    if report.when != "call":  # user_properties ride on setup/teardown reports too
+        return
+    record = dict(report.user_properties).get(_items.RECORD_KEY) if report.user_properties else None
+    if record is None:
+        return
+    node = getattr(report, "node", None)  # the xdist worker, on the controller
+    record = dict(record, test_outcome=report.outcome if not hasattr(report, "wasxfail") else "xfailed",
+                  worker=node.workerinput["workerid"] if node is not None else None)
+    _CURRENT["records"].append(record)
+
+
+_CURRENT = {"records": []}
+
+
+def pytest_sessionstart(session):
+    _CURRENT["records"] = session.config.stash[RECORDS_KEY]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if hasattr(session.config, "workerinput") or not _CURRENT["records"]:
+        return
+    from .grouping import split_groups
+    from .report import write_reports
+
+    split = split_groups(_CURRENT["records"])
+    session.config.stash[SPLIT_KEY] = split
+    if split:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    directory = session.config.getoption("mech_report") or os.path.join(str(session.config.rootpath), ".mechanisms")
+    session.config.stash[REPORT_DIR_KEY] = write_reports(_CURRENT["records"], directory)
+
+
+SPLIT_KEY = pytest.StashKey()
+REPORT_DIR_KEY = pytest.StashKey()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if hasattr(config, "workerinput") or not _CURRENT["records"]:
+        return
+    from .report import render_matrices
+
+    terminalreporter.section("mechanism matrices")
+    for line in render_matrices(_CURRENT["records"]):
+        terminalreporter.write_line(line)
+    for group, workers in sorted(config.stash.get(SPLIT_KEY, {}).items()):
+        terminalreporter.write_line(f"ERROR: xdist group {group} ran on several workers ({', '.join(workers)}): "
+                                    "its model was loaded more than once", red=True)
+    where = config.stash.get(REPORT_DIR_KEY, None)
+    if where:
+        terminalreporter.write_line(f"results: {where}/results.json  matrices: {where}/matrix.md")

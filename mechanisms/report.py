@@ -1,0 +1,116 @@
+"""Pass/fail matrices: for each claim, sizes x checkpoints, and when it emerges.
+
+Cell symbols: ``✓`` the claim holds, ``✗`` it does not, ``E`` measuring failed (for example the
+model is not on this machine), ``·`` not run. A trailing ``!`` marks a cell whose result
+disagrees with the spec's expectation (those are the failing tests). The emergence point is the
+first checkpoint from which the claim holds at every later checkpoint of the run, in steps and
+in tokens.
+"""
+
+import json
+import os
+from collections import defaultdict
+
+SYMBOL = {"holds": "✓", "absent": "✗", "error": "E"}
+
+
+def _step_key(step):
+    return float("inf") if step is None else step
+
+
+def _label(step) -> str:
+    return "final" if step is None else str(step)
+
+
+def matrices(records) -> dict:
+    """``{(spec, suite): {"rows": [...], "steps": [...], "cells": {(model, step): record}}}``."""
+    out = defaultdict(lambda: {"cells": {}, "params": {}})
+    for r in records:
+        m = out[(r["spec"], r["suite"])]
+        m["cells"][(r["model"], r["step"])] = r
+        m["params"][r["model"]] = r.get("params")
+        m["claim"], m["version"] = r["claim"], r["spec_version"]
+    for m in out.values():
+        m["steps"] = sorted({s for _, s in m["cells"]}, key=_step_key)
+        m["rows"] = sorted(m["params"], key=lambda s: (m["params"][s] is None, m["params"][s] or 0, s))
+    return dict(out)
+
+
+def emergence(m: dict, model: str):
+    """(step, tokens) from which the claim holds at every later checkpoint of this row, else None."""
+    row = [(s, m["cells"].get((model, s))) for s in m["steps"]]
+    row = [(s, r) for s, r in row if r is not None]
+    first = None
+    for step, record in row:
+        if record.get("outcome") == "holds":
+            first = first or (step, record.get("tokens"))
+        else:
+            first = None
+    return first
+
+
+def _cell_text(record) -> str:
+    if record is None:
+        return "·"
+    symbol = SYMBOL.get(record.get("outcome"), "?")
+    disagree = (record.get("outcome") in ("holds", "absent") and record["expected"] is not None
+                and record["holds"] != record["expected"])
+    return symbol + ("!" if disagree else "")
+
+
+def _tokens(n) -> str:
+    if n is None:
+        return ""
+    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= size:
+            return f" ({n / size:.3g}{unit} tokens)"
+    return f" ({n} tokens)"
+
+
+def render_matrix(key, m) -> list[str]:
+    spec, suite = key
+    width = max(len(r) for r in m["rows"]) + 2
+    cols = [_label(s) for s in m["steps"]]
+    colw = [max(len(c), 2) + 1 for c in cols]
+    lines = [f"{spec} v{m['version']} [{suite}]: {m['claim']}",
+             "step".rjust(width) + "".join(c.rjust(w) for c, w in zip(cols, colw)) + "   emerges"]
+    for model in m["rows"]:
+        cells = "".join(_cell_text(m["cells"].get((model, s))).rjust(w) for s, w in zip(m["steps"], colw))
+        onset = emergence(m, model)
+        when = "never" if onset is None else f"step {_label(onset[0])}{_tokens(onset[1])}"
+        lines.append(model.rjust(width) + cells + "   " + when)
+    return lines
+
+
+def render_matrices(records) -> list[str]:
+    lines = []
+    for key, m in sorted(matrices(records).items()):
+        lines += render_matrix(key, m) + [""]
+    lines.append("✓ holds  ✗ absent  E error  · not run  ! disagrees with the spec's expectation")
+    return lines
+
+
+def markdown(records) -> str:
+    parts = ["# Mechanism matrices", ""]
+    for key, m in sorted(matrices(records).items()):
+        spec, suite = key
+        parts += [f"## {spec} v{m['version']} ({suite})", "", m["claim"], ""]
+        parts.append("| model | " + " | ".join(_label(s) for s in m["steps"]) + " | emerges |")
+        parts.append("|---" * (len(m["steps"]) + 2) + "|")
+        for model in m["rows"]:
+            onset = emergence(m, model)
+            when = "never" if onset is None else f"step {_label(onset[0])}{_tokens(onset[1])}"
+            cells = " | ".join(_cell_text(m["cells"].get((model, s))) for s in m["steps"])
+            parts.append(f"| {model} | {cells} | {when} |")
+        parts.append("")
+    return "\n".join(parts)
+
+
+def write_reports(records, directory) -> str:
+    os.makedirs(directory, exist_ok=True)
+    ordered = sorted(records, key=lambda r: (r["spec"], r["suite"], r.get("params") or 0, r["model"], _step_key(r["step"])))
+    with open(os.path.join(directory, "results.json"), "w") as fh:
+        json.dump({"format": 1, "cells": ordered}, fh, indent=1, sort_keys=True)
+    with open(os.path.join(directory, "matrix.md"), "w") as fh:
+        fh.write(markdown(records))
+    return str(directory)

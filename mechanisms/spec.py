@@ -1,0 +1,315 @@
+"""Load and validate mechanism specs (YAML) strictly, reporting file, line and field.
+
+Validation has two layers: the JSON Schema from ``mechanisms.schema`` (unknown keys, wrong
+types, unknown names), then the rules a schema cannot say (exactly one of ``min``/``max``, a
+metric that reads the task's answer format, a score that needs another task's data, task
+parameters). A spec that asserts nothing cannot be written: ``checks`` needs one entry.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import registry
+from .schema import spec_schema
+
+
+class SpecError(Exception):
+    """A spec that cannot be used; ``str()`` is ``file:line: field: message``."""
+
+    def __init__(self, path, line: int, where: str, message: str):
+        self.path, self.line, self.where, self.message = Path(path), line, where, message
+        super().__init__(f"{path}:{line}: {where}: {message}")
+
+
+@dataclass(frozen=True)
+class Check:
+    kind: str
+    fields: dict
+    by_suite: dict
+    line: int
+    index: int
+
+    def for_suite(self, suite: str | None) -> dict:
+        return {**self.fields, **self.by_suite.get(suite, {})}
+
+    def label(self) -> str:
+        return f"{self.kind}[{self.index}]"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Where a claim should hold in one suite: ``sizes`` is "all", a list of sizes, or a mapping
+    size -> first step (each size's own emergence point); other sizes are expected absent."""
+
+    sizes: object = "all"
+    from_step: int = 0
+    holds: bool = True
+    unstable: tuple = ()  # "size@stepN" cells that flip either way: measured, reported, not asserted
+
+    def expected(self, size: str, step: int | None) -> bool | None:
+        if f"{size}@{'final' if step is None else f'step{step}'}" in self.unstable:
+            return None
+        if not self.holds:
+            return False
+        if isinstance(self.sizes, dict):
+            if size not in self.sizes:
+                return False
+            onset = self.sizes[size]
+        elif self.sizes != "all" and size not in self.sizes:
+            return False
+        else:
+            onset = self.from_step
+        return step is None or step >= onset
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    id: str
+    version: int
+    claim: str
+    task: str
+    task_params: dict
+    task_by_suite: dict
+    checks: tuple
+    applies_to: tuple
+    expect: dict
+    marks: tuple = ()
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def params_for(self, suite: str | None) -> dict:
+        return {**self.task_params, **self.task_by_suite.get(suite, {})}
+
+    def expected(self, suite: str, size: str, step: int | None) -> bool | None:
+        """Whether the claim should hold at this cell (suites without an entry: everywhere;
+        ``None``: an unstable cell, measured but not asserted)."""
+        return self.expect.get(suite, Expectation()).expected(size, step)
+
+
+# --- YAML with line numbers -------------------------------------------------------------
+
+def _lines(node, path=(), out=None) -> dict:
+    out = {} if out is None else out
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key, value in node.value:
+            name = key.value
+            if name in seen:
+                raise ValueError((key.start_mark.line + 1, path + (name,), "duplicate key"))
+            seen.add(name)
+            out[path + (name,)] = key.start_mark.line + 1
+            _lines(value, path + (name,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _lines(item, path + (i,), out)
+    return out
+
+
+def _line_of(lines: dict, path: tuple) -> int:
+    while path not in lines and path:
+        path = path[:-1]
+    return lines.get(path, 1)
+
+
+def _where(path: tuple) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+# --- a small JSON Schema validator (the subset the spec schema uses) ------------------------
+
+_TYPES = {"object": dict, "array": list, "string": str, "integer": int, "number": (int, float), "boolean": bool}
+
+
+def _type_ok(value, names) -> bool:
+    for name in [names] if isinstance(names, str) else names:
+        if isinstance(value, bool) and name != "boolean":
+            continue
+        if isinstance(value, _TYPES[name]):
+            return True
+    return False
+
+
+def schema_errors(value, schema: dict, path=()):
+    """Yield ``(path, message)`` for every way ``value`` breaks ``schema``."""
+    if "const" in schema and value != schema["const"]:
+        yield path, f"must be {schema['const']!r}, got {value!r}"
+        return
+    if "enum" in schema and value not in schema["enum"]:
+        yield path, f"unknown value {value!r}; expected one of: {', '.join(map(str, schema['enum']))}"
+        return
+    if "type" in schema and not _type_ok(value, schema["type"]):
+        yield path, f"must be {schema['type'] if isinstance(schema['type'], str) else ' or '.join(schema['type'])}, got {type(value).__name__} {value!r}"
+        return
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            yield path, "must not be empty"
+        if "pattern" in schema and not re.match(schema["pattern"], value):
+            yield path, f"{value!r} does not match {schema['pattern']}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < schema.get("minimum", value):
+        yield path, f"must be >= {schema['minimum']}, got {value}"
+    if isinstance(value, list):
+        yield from _array_errors(value, schema, path)
+    if isinstance(value, dict):
+        yield from _object_errors(value, schema, path)
+
+
+def _array_errors(value: list, schema: dict, path: tuple):
+    if len(value) < schema.get("minItems", 0):
+        yield path, f"needs at least {schema['minItems']} item(s)"
+    for i, item in enumerate(value):
+        if "items" in schema:
+            yield from schema_errors(item, schema["items"], path + (i,))
+
+
+def _object_errors(value: dict, schema: dict, path: tuple):
+    props = schema.get("properties", {})
+    for name in schema.get("required", []):
+        if name not in value:
+            yield path, f"missing required field {name!r}"
+    if len(value) < schema.get("minProperties", 0):
+        yield path, f"needs one of: {', '.join(props)}"
+    if len(value) > schema.get("maxProperties", len(value)):
+        yield path, f"has {len(value)} keys ({', '.join(value)}); exactly one of {', '.join(props)} is allowed"
+    for key, item in value.items():
+        if "propertyNames" in schema:
+            errs = list(schema_errors(key, schema["propertyNames"], path + (key,)))
+            if errs:
+                yield errs[0]
+                continue
+        if key in props:
+            yield from schema_errors(item, props[key], path + (key,))
+        elif schema.get("additionalProperties") is False:
+            hint = f"; known: {', '.join(props)}" if props else ""
+            yield path + (key,), f"unknown field {key!r}{hint}"
+        elif isinstance(schema.get("additionalProperties"), dict):
+            yield from schema_errors(item, schema["additionalProperties"], path + (key,))
+
+
+# --- semantic rules ------------------------------------------------------------------------
+
+def _semantic_errors(data: dict):
+    task = data["task"]["name"]
+    yield from _param_errors(task, data["task"].get("params", {}), ("task", "params"))
+    for suite, params in data["task"].get("by_suite", {}).items():
+        yield from _param_errors(task, params, ("task", "by_suite", suite))
+    kinds = spec_schema()["properties"]["checks"]["items"]["properties"]
+    for i, check in enumerate(data["checks"]):
+        kind, body = next(iter(check.items()))
+        yield from _check_errors(task, kind, body, ("checks", i, kind))
+        for suite, override in body.get("by_suite", {}).items():
+            where = ("checks", i, kind, "by_suite", suite)
+            props = {k: v for k, v in kinds[kind]["properties"].items() if k != "by_suite"}
+            yield from schema_errors(override, {"type": "object", "properties": props, "additionalProperties": False}, where)
+            yield from _check_errors(task, kind, {**body, **override}, where)
+
+
+def _param_errors(task: str, params: dict, path: tuple):
+    table = registry.TASKS[task].params
+    for name, value in params.items():
+        if name not in table:
+            yield path + (name,), f"unknown parameter {name!r} for task {task!r}; known: {', '.join(table)}"
+        elif not _type_ok(value, {int: "integer", str: "string", float: "number"}[table[name][0]]):
+            yield path + (name,), f"must be {table[name][0].__name__}, got {value!r}"
+
+
+def _check_errors(task: str, kind: str, body: dict, path: tuple):
+    if "metric" in body:
+        answer = registry.TASKS[task].answer
+        if registry.METRICS[body["metric"]].answer != answer:
+            fitting = [m for m, e in registry.METRICS.items() if e.answer == answer]
+            yield path + ("metric",), f"{body['metric']!r} does not apply to task {task!r}; use one of: {', '.join(fitting)}"
+    if kind == "behaviour" and ("min" in body) == ("max" in body):
+        yield path, "give exactly one threshold: min (holds when metric >= min) or max (metric <= max)"
+    selectors = {"heads": body} if kind == "heads" else {k: body[k] for k in ("heads", "senders", "receivers") if k in body}
+    for name, sel in selectors.items():
+        where = path if kind == "heads" else path + (name,)
+        yield from _selector_errors(task, sel, where)
+
+
+def _selector_errors(task: str, sel: dict, path: tuple):
+    chosen = [k for k in ("score", "role", "ids") if k in sel]
+    if len(chosen) > 1:
+        yield path, "select heads with at most one of: score, role, ids (none: every head, or every head in `layers`)"
+        return
+    if not chosen:
+        return
+    if chosen[0] == "score" and "min" not in sel and "top" not in sel:
+        yield path, "a score selector needs a threshold (min) or a count (top)"
+    entry = registry.HEAD_SCORES.get(sel.get("score")) or registry.ROLES.get(sel.get("role"))
+    if entry is not None and entry.tasks and task not in entry.tasks:
+        yield path + (chosen[0],), f"{sel[chosen[0]]!r} is measured on task {entry.tasks[0]!r}, not on {task!r}"
+
+
+# --- building the Spec ---------------------------------------------------------------------
+
+def parse_spec(text: str, path) -> Spec:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SpecError(path, mark.line + 1 if mark else 1, "(yaml)", str(exc).replace("\n", " ")) from None
+    if node is None or not isinstance(data, dict):
+        raise SpecError(path, 1, "(top level)", "a spec must be a YAML mapping")
+    try:
+        lines = _lines(node)
+    except ValueError as exc:
+        line, where, message = exc.args[0]
+        raise SpecError(path, line, _where(where), message) from None
+    for where, message in [*schema_errors(data, spec_schema())]:
+        raise SpecError(path, _line_of(lines, where), _where(where), message)
+    for where, message in _semantic_errors(data):
+        raise SpecError(path, _line_of(lines, where), _where(where), message)
+    return _build(data, path, lines)
+
+
+def _build(data: dict, path, lines: dict) -> Spec:
+    task = data["task"]
+    defaults = {k: v[1] for k, v in registry.TASKS[task["name"]].params.items()}
+    checks = []
+    for i, item in enumerate(data["checks"]):
+        kind, body = next(iter(item.items()))
+        fields = {k: v for k, v in body.items() if k != "by_suite"}
+        checks.append(Check(kind, fields, body.get("by_suite", {}), _line_of(lines, ("checks", i)), i))
+    expect = {
+        suite: Expectation(
+            sizes=_sizes(e.get("sizes", "all")),
+            from_step=e.get("from_step", 0),
+            holds=e.get("holds", True),
+            unstable=tuple(e.get("unstable", ())),
+        )
+        for suite, e in data.get("expect", {}).items()
+    }
+    from .suites import SUITE_NAMES
+
+    return Spec(
+        path=Path(path),
+        id=data["id"],
+        version=data["version"],
+        claim=data["claim"].strip(),
+        task=task["name"],
+        task_params={**defaults, **task.get("params", {})},
+        task_by_suite=task.get("by_suite", {}),
+        checks=tuple(checks),
+        applies_to=tuple(data.get("applies_to", SUITE_NAMES)),
+        expect=expect,
+        marks=tuple(data.get("marks", ())),
+        raw=data,
+    )
+
+
+def _sizes(value):
+    if isinstance(value, dict):
+        return dict(value)
+    return value if value == "all" else tuple(value)
+
+
+def load_spec(path) -> Spec:
+    return parse_spec(Path(path).read_text(), path)
