@@ -3,7 +3,7 @@
 Accepted forms, all in Pythia's ``stepN`` vocabulary (the ``step`` prefix is optional):
 
 * ``final``                 the last checkpoint only
-* ``default``               the suite's sparse default
+* ``default``               the suite's sparse default (always with the final checkpoint)
 * ``all``                   every checkpoint
 * ``step0,step384,1024``    a list
 * ``step256..step768``      an inclusive range of the checkpoints that exist
@@ -40,7 +40,7 @@ def _select_part(part: str, available: list[int], default: list[int]) -> list[in
     if part == "final":
         return [max(available)]
     if part == "default":
-        return [s for s in default if s in available]
+        return sorted({s for s in default if s in available} | {max(available)})
     if ".." in part:
         lo, hi = (parse_step(x) for x in part.split("..", 1))
         picked = [s for s in available if lo <= s <= hi]

@@ -50,6 +50,14 @@ def pytest_configure(config):
     config.stash[RECORDS_KEY] = []
     if _uses_xdist(config) and config.getoption("dist", None) == "load" and not _dist_given(config):
         config.option.dist = "loadgroup"  # keep each model@checkpoint on one worker
+    if workers and workers.get("mechanisms_loadgroup"):
+        config.option.loadgroup = True  # workers re-parse the command line, which did not say it
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """xdist, on the controller: tell each worker that we switched ``--dist`` to ``loadgroup``."""
+    node.workerinput["mechanisms_loadgroup"] = node.config.getoption("dist") == "loadgroup"
 
 
 def _environment(config) -> None:

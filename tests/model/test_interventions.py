@@ -1,0 +1,61 @@
+"""Interventions change what they target, refuse to be no-ops, and have negative controls."""
+
+import pytest
+import torch
+
+from mechanisms.checks import ablation, select_heads
+from mechanisms.interventions import InterventionError, _run_with, ablate_heads
+from mechanisms.runs import task_run
+
+REPEAT = {"n_prompts": 16, "seed": 0, "span": 15, "pool": r"^w\d+$"}
+
+
+@pytest.fixture(scope="module")
+def trained(zoo_model):
+    return zoo_model("zoo-890k", 2048)
+
+
+def test_ablating_induction_heads_destroys_copying_but_other_heads_do_not(trained):
+    run = task_run(trained, "repeated_tokens", REPEAT)
+    induction, _ = select_heads(run, {"role": "induction_heads"})
+    assert induction and all(layer == 1 for layer, _ in induction)
+    clean = run.metric("repeat_loss")
+    ablated = run.metric("repeat_loss", ablate_heads(run, induction, "mean"))
+    others = [(3, h) for h in range(trained.n_heads)]  # negative control: heads with no induction score
+    control = run.metric("repeat_loss", ablate_heads(run, others, "mean"))
+    assert clean < 0.5 and ablated > clean + 2.0 and control < clean + 0.5
+
+
+def test_ablation_check_fails_for_irrelevant_heads(trained):
+    run = task_run(trained, "repeated_tokens", REPEAT)
+    fields = {"heads": {"ids": ["L3H0"]}, "metric": "repeat_loss", "method": "zero", "min_drop": 0.5}
+    assert not ablation(run, fields).holds
+    fields["heads"] = {"role": "induction_heads"}
+    assert ablation(run, fields).holds
+
+
+def test_unknown_hook_is_an_error_not_a_silent_no_op(trained):
+    run = task_run(trained, "repeated_tokens", REPEAT)
+    with pytest.raises(InterventionError, match="no such hook"):
+        _run_with(trained.bridge, run.data.padded(), {"blocks.9.attn.hook_z": lambda z: z * 0})
+
+
+def test_an_edit_that_changes_nothing_is_an_error(trained):
+    run = task_run(trained, "repeated_tokens", REPEAT)
+    with pytest.raises(InterventionError, match="unchanged"):
+        _run_with(trained.bridge, run.data.padded(), {"blocks.1.attn.hook_z": lambda z: z})
+
+
+def test_gated_hooks_are_refused(trained):
+    run = task_run(trained, "repeated_tokens", REPEAT)
+    with pytest.raises(Exception, match="use_attn_result"):
+        _run_with(trained.bridge, run.data.padded(), {"blocks.1.attn.hook_result": lambda z: z * 0})
+
+
+def test_forward_passes_are_shared_between_checks(trained):
+    run = task_run(trained, "ioi", {"n_prompts": 16, "seed": 3, "templates": "train", "corruption": "s2_io"})
+    for score in ("copy", "end_to_io"):
+        run.head_scores(score)
+    run.metric("logit_diff"), run.metric("pair_accuracy")
+    assert run.forwards == 1
+    assert task_run(trained, "ioi", {"n_prompts": 16, "seed": 3, "templates": "train", "corruption": "s2_io"}) is run

@@ -1,0 +1,77 @@
+"""Spec validation: every error names file, line and field."""
+
+import pytest
+
+from mechanisms.spec import SpecError, parse_spec
+
+GOOD = """\
+format: 1
+id: induction-heads
+version: 1
+claim: Induction heads exist.
+task:
+  name: repeated_tokens
+  params: {span: 15}
+checks:
+  - heads: {score: induction, min: 0.4}
+  - behaviour: {metric: repeat_loss, max: 1.0}
+expect:
+  zoo: {sizes: {zoo-890k: 512}}
+"""
+
+
+def error_of(text):
+    with pytest.raises(SpecError) as info:
+        parse_spec(text, "claims/x.yaml")
+    return str(info.value)
+
+
+def test_good_spec_parses_with_defaults():
+    spec = parse_spec(GOOD, "x.yaml")
+    assert spec.task_params == {"n_prompts": 32, "seed": 0, "span": 15, "pool": "all"}
+    assert [c.kind for c in spec.checks] == ["heads", "behaviour"]
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        ("max: 1.0}", "maxx: 1.0}", "claims/x.yaml:10: checks[1].behaviour.maxx: unknown field 'maxx'"),
+        ("span: 15", "span: fifteen", "claims/x.yaml:7: task.params.span: must be int"),
+        ("metric: repeat_loss", "metric: logit_diff", "claims/x.yaml:10: checks[1].behaviour.metric: 'logit_diff' does not apply"),
+        ("score: induction", "score: copy", "claims/x.yaml:9: checks[0].heads.score: 'copy' is measured on task 'ioi'"),
+        ("score: induction", "score: inducton", "claims/x.yaml:9: checks[0].heads.score: unknown value 'inducton'"),
+        ("  zoo: {", "  zooo: {", "claims/x.yaml:12: expect.zooo: unknown value 'zooo'"),
+        ("version: 1", "version: one", "claims/x.yaml:3: version: must be integer"),
+        ("format: 1", "format: 2", "claims/x.yaml:1: format: must be 1"),
+        ("claim: Induction heads exist.\n", "", "claims/x.yaml:1: (top level): missing required field 'claim'"),
+        ("  - behaviour: {metric: repeat_loss, max: 1.0}", "  - behaviour: {metric: repeat_loss}", "checks[1].behaviour: give exactly one threshold"),
+        ("  - heads: {score: induction, min: 0.4}", "  - heads: {score: induction, min: 0.4}\n    behaviour: {metric: repeat_loss, max: 1}", "exactly one of behaviour, heads, ablation, path"),
+        ("version: 1", "version: 1\nversion: 2", "claims/x.yaml:4: version: duplicate key"),
+        ("  params: {span: 15}", "  params: {span: 15, spam: 3}", "claims/x.yaml:7: task.params.spam: unknown parameter 'spam'"),
+    ],
+)
+def test_errors_name_file_line_and_field(old, new, expected):
+    assert old in GOOD
+    assert expected in error_of(GOOD.replace(old, new))
+
+
+def test_a_spec_that_asserts_nothing_is_an_error():
+    text = GOOD.split("checks:")[0] + "checks: []\n"
+    assert "checks: needs at least 1 item(s)" in error_of(text)
+
+
+def test_yaml_syntax_error_has_a_line():
+    assert error_of("format: 1\nid: [unclosed\n").startswith("claims/x.yaml:3: (yaml)")
+
+
+def test_unsafe_yaml_tags_are_refused():
+    assert "(yaml)" in error_of("!!python/object/apply:os.system ['echo hi']\n")
+
+
+def test_expectation_forms():
+    spec = parse_spec(GOOD, "x.yaml")
+    assert spec.expected("zoo", "zoo-890k", 512) and not spec.expected("zoo", "zoo-890k", 256)
+    assert not spec.expected("zoo", "zoo-40k", 2048)
+    assert spec.expected("pythia", "pythia-70m", 0)  # no entry for the suite: holds everywhere
+    unstable = parse_spec(GOOD.replace("512}}", "512}, unstable: [zoo-890k@step256]}"), "x.yaml")
+    assert unstable.expected("zoo", "zoo-890k", 256) is None
