@@ -62,7 +62,8 @@ def head_ov(bridge, layer: int, head: int, resid: torch.Tensor) -> torch.Tensor:
     return v @ w_o
 
 
-def _copy(run, sign: float) -> torch.Tensor:
+def _copy_scores(run) -> None:
+    """Positive and negative copy scores in one pass (the unembedding is the expensive part)."""
     bridge, data = run.model.bridge, run.data
     resid = run.clean[1]["blocks.0.hook_resid_post"]
     rows, vectors, names = torch.arange(len(data)), [], []
@@ -70,22 +71,29 @@ def _copy(run, sign: float) -> torch.Tensor:
         vectors.append(resid[rows, torch.tensor(data.positions[role])])
         names.append(torch.tensor(answer))
     vectors, names = torch.cat(vectors), torch.cat(names)
-    scores = torch.zeros(run.model.n_layers, run.model.n_heads)
+    shape = (run.model.n_layers, run.model.n_heads)
+    positive, negative = torch.zeros(shape), torch.zeros(shape)
     with torch.inference_mode():
-        for layer in range(run.model.n_layers):
-            for head in range(run.model.n_heads):
-                logits = sign * head_ov(bridge, layer, head, vectors) @ bridge.W_U
-                top5 = logits.topk(5, dim=-1).indices
-                scores[layer, head] = (top5 == names[:, None]).any(-1).float().mean()
-    return scores
+        for layer in range(shape[0]):
+            for head in range(shape[1]):
+                logits = head_ov(bridge, layer, head, vectors) @ bridge.W_U
+                positive[layer, head] = _in_top5(logits, names)
+                negative[layer, head] = _in_top5(-logits, names)
+    run.scores["copy"], run.scores["negative_copy"] = positive, negative
+
+
+def _in_top5(logits, names) -> float:
+    return (logits.topk(5, dim=-1).indices == names[:, None]).any(-1).float().mean()
 
 
 def copy_score(run) -> torch.Tensor:
-    return _copy(run, 1.0)
+    _copy_scores(run)
+    return run.scores["copy"]
 
 
 def negative_copy_score(run) -> torch.Tensor:
-    return _copy(run, -1.0)
+    _copy_scores(run)
+    return run.scores["negative_copy"]
 
 
 def end_to_io_attention(run) -> torch.Tensor:
@@ -119,7 +127,7 @@ def successor_score(run) -> torch.Tensor:
             targets = torch.arange(1, n + 1) % len(ids)
             for layer in range(run.model.n_layers):
                 for head in range(run.model.n_heads):
-                    logits = (head_ov(bridge, layer, head, effective[:n]) @ bridge.W_U)[:, ids]
+                    logits = head_ov(bridge, layer, head, effective[:n]) @ bridge.W_U[:, ids]
                     scores[layer, head] += (logits.argmax(-1) == targets).float().sum()
         total = sum(len(ids) if kind in CYCLIC else len(ids) - 1 for kind, ids in sequences)
     return scores / total

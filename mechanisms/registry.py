@@ -58,7 +58,7 @@ TASKS = {
     "successor": Entry(
         "mechanisms.tasks:successor",
         "Three consecutive items of an ordinal sequence (numbers, weekdays, months) -> the next one.",
-        dict(_N),
+        {**_N, "separator": (str, "")},
         answer="target",
     ),
 }

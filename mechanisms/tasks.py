@@ -250,8 +250,12 @@ def subject_verb_agreement(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
     return TaskData("sva", "group", clean, corrupt, candidates=candidates, flags=flags, pad_id=vocab.pad_id)
 
 
-def successor(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
-    """Three consecutive items of an ordinal sequence -> the next item (top-1 over the vocabulary)."""
+def successor(vocab: Vocab, n_prompts=64, seed=0, separator="") -> TaskData:
+    """Three consecutive items of an ordinal sequence -> the next item (top-1 over the vocabulary).
+
+    ``separator`` (e.g. ",") follows every item, as lists are written in natural text; the zoo's
+    corpus writes runs with spaces only.
+    """
     rng = np.random.default_rng(seed)
     usable = {}
     for kind, items in ORDINALS.items():
@@ -266,6 +270,7 @@ def successor(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
         n = len(ids)
         start = int(rng.integers(n)) if kinds[i % len(kinds)] in CYCLIC else int(rng.integers(n - 3))
         seq = [ids[(start + j) % n] for j in range(4)]
-        rows.append(([vocab.bos_id] if vocab.prepend_bos else []) + seq[:3])
+        sep = vocab.tokenizer(separator, add_special_tokens=False)["input_ids"] if separator else []
+        rows.append(([vocab.bos_id] if vocab.prepend_bos else []) + [t for i in seq[:3] for t in (i, *sep)])
         targets.append(seq[3])
     return TaskData("successor", "target", rows, correct=targets, pad_id=vocab.pad_id)
