@@ -50,7 +50,10 @@ def select_heads(run, sel: dict) -> tuple[list, torch.Tensor | None]:
         bad = [head_name(*h) for h in heads if h[0] >= n_layers or h[1] >= n_heads]
         if bad:
             raise ValueError(f"heads {bad} do not exist in a {n_layers}-layer, {n_heads}-head model")
-        return heads, None
+        if "score" not in sel:
+            return heads, None
+        scores = run.head_scores(sel["score"]).float()
+        return [h for h in heads if scores[h].item() >= sel.get("min", float("-inf"))], scores
     if "role" in sel:
         from . import registry
 
@@ -82,9 +85,6 @@ def heads(run, fields: dict) -> CheckResult:
     need = fields.get("at_least", 1)
     chosen, scores = select_heads(run, fields)
     what = fields.get("score") or fields.get("role") or "ids"
-    if "ids" in fields:
-        source = run.head_scores(fields["score"]) if "score" in fields else None
-        chosen = [h for h in chosen if source is None or source[h].item() >= fields.get("min", float("-inf"))]
     top = {head_name(l, h): round(scores[l, h].item(), 4) for l, h in chosen[:8]} if scores is not None else {}
     best = round(scores.max().item(), 4) if scores is not None else None
     summary = f"{len(chosen)} head(s) {what}{' >= ' + str(fields['min']) if 'min' in fields else ''} (needs {need}); best {best}"

