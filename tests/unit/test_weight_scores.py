@@ -1,0 +1,67 @@
+"""Weight-based head scores (copy, negative copy, successor) on hand-set weights."""
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from mechanisms import heads
+from mechanisms.schema import spec_schema
+from mechanisms.tasks import ORDINALS
+
+
+def identity(x):
+    return x
+
+
+def fake_bridge(d, w_o, w_e=None, gqa=False):
+    """One layer, two heads; head 0 copies (OV = I), head 1 uses ``w_o``. LayerNorms are identity."""
+    n_heads = 2
+    w_v = torch.eye(d).expand(1 if gqa else n_heads, d, d)[None]
+    return SimpleNamespace(
+        cfg=SimpleNamespace(n_heads=n_heads, n_key_value_heads=1 if gqa else None),
+        W_V=w_v, b_V=None, W_O=torch.stack([torch.eye(d), w_o])[None], W_U=torch.eye(d),
+        W_E=w_e if w_e is not None else torch.eye(d),
+        blocks=[SimpleNamespace(ln1=identity, ln2=identity, mlp=lambda x: torch.zeros_like(x))],
+    )
+
+
+@pytest.mark.parametrize("gqa", [False, True])
+def test_copy_scores_on_a_copying_and_a_suppressing_head(gqa):
+    d, names = 8, [3, 5]
+    resid = torch.zeros(2, 6, d)
+    for b, name in enumerate(names):
+        resid[b, 1, name] = resid[b, 2, names[1 - b]] = resid[b, 4, names[1 - b]] = 1.0
+    data = SimpleNamespace(correct=names, wrong=names[::-1], positions={"io": [1, 1], "s1": [2, 2], "s2": [4, 4]})
+    run = SimpleNamespace(model=SimpleNamespace(bridge=fake_bridge(d, -torch.eye(d), gqa=gqa), n_layers=1, n_heads=2),
+                          clean=(None, {"blocks.0.hook_resid_post": resid}), data=_Sized(data, 2), scores={})
+    assert heads.copy_score(run).tolist() == [[1.0, 0.0]]
+    assert heads.negative_copy_score(run).tolist() == [[0.0, 1.0]]
+
+
+class _Sized:
+    def __init__(self, inner, n):
+        self.__dict__.update(inner.__dict__)
+        self._n = n
+
+    def __len__(self):
+        return self._n
+
+
+def test_successor_score_finds_the_head_that_maps_each_item_to_the_next(zoo_vocab):
+    d = zoo_vocab.size
+    shift = torch.zeros(d, d)
+    for kind, items in ORDINALS.items():
+        ids = [zoo_vocab.single(w) for w in items]
+        for i, token in enumerate(ids):
+            shift[token, ids[(i + 1) % len(ids)]] = 1.0
+    run = SimpleNamespace(model=SimpleNamespace(bridge=fake_bridge(d, shift), n_layers=1, n_heads=2), vocab=zoo_vocab)
+    scores = heads.successor_score(run)
+    assert scores[0, 1] == pytest.approx(1.0) and scores[0, 0] == pytest.approx(0.0)
+
+
+def test_published_schema_is_current():
+    published = Path(__file__).parents[2] / "mechanisms" / "specs" / "spec.schema.json"
+    assert json.loads(published.read_text()) == json.loads(json.dumps(spec_schema()))
