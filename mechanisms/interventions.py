@@ -90,8 +90,9 @@ def path_patch(run, sender, receivers, into: str = "q"):
     """Logits when only the path sender -> receivers' ``into`` input carries the corrupted signal.
 
     1. Clean run with the sender's ``z`` from the corrupted run and every other head's ``z`` frozen
-       at its clean value; record the receivers' ``q``/``k``/``v`` at the END position.
-    2. Clean run with only those receiver inputs replaced by the recorded ones.
+       at its clean value; record the receivers' ``q``/``k``/``v``.
+    2. Clean run with only those receiver inputs replaced by the recorded ones: queries at the
+       final (answer) position, keys and values at every position.
     MLPs are not frozen (as in McDougall's ``path_patch`` default), so paths through MLPs count.
     """
     bridge, tokens, n_layers = run.model.bridge, run.data.padded(), run.model.n_layers
@@ -123,10 +124,13 @@ def path_patch(run, sender, receivers, into: str = "q"):
         name = f"blocks.{layer}.attn.hook_{into}"
 
         def patch(x, name=name, hs=hs):
-            kv = x.shape[2] < run.model.n_heads and into != "q"
+            grouped = into != "q" and x.shape[2] < run.model.n_heads  # GQA keys/values
             for h in hs:
-                idx = h // (run.model.n_heads // x.shape[2]) if kv else h
-                x[rows, end, idx] = recorded[name][rows, end, idx]
+                idx = h // (run.model.n_heads // x.shape[2]) if grouped else h
+                if into == "q":  # the query that reads the answer position
+                    x[rows, end, idx] = recorded[name][rows, end, idx]
+                else:  # keys and values: every position the receiver can attend to
+                    x[:, :, idx] = recorded[name][:, :, idx]
             return x
 
         edits[name] = patch
