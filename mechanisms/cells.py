@@ -65,4 +65,4 @@ def extra_cell(reference: str, suite_name: str) -> Cell:
     if revision.startswith("step") and revision[4:].isdigit():
         step = int(revision[4:])
     return Cell(suite_name, size, model_id, step, revision or None, None, None,
-                get_suite(suite_name).prepend_bos if suite_name != "zoo" else True, extra=True)
+                get_suite(suite_name).prepend_bos, extra=True)

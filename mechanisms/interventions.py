@@ -118,7 +118,7 @@ def path_patch(run, sender, receivers, into: str = "q"):
             return x
 
         frozen.setdefault(name, record)
-    _run_with_recording(bridge, tokens, frozen, [n for n in frozen if n.endswith(f"hook_{into}")])
+    _run_with_recording(bridge, tokens, frozen)
     edits = {}
     for layer, hs in by_layer(receivers).items():
         name = f"blocks.{layer}.attn.hook_{into}"
@@ -137,7 +137,7 @@ def path_patch(run, sender, receivers, into: str = "q"):
     return _run_with(bridge, tokens, edits)
 
 
-def _run_with_recording(bridge, tokens, hooks: dict, recorders: list) -> None:
+def _run_with_recording(bridge, tokens, hooks: dict) -> None:
     """Step 1 of path patching: the sender edit must change something; recorders only observe."""
     guard = _Guard()
     wrapped = [(n, guard.wrap(n, fn)) for n, fn in sorted(hooks.items())]

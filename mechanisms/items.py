@@ -16,7 +16,9 @@ import pytest
 
 from .spec import SpecError, load_spec
 
-RECORD_KEY = "mechanisms.cell"
+RECORD_KEY = "mechanisms.cell"  # the user_properties key that carries a cell's record
+PLAN_KEY = pytest.StashKey()  # the run's cells (mechanisms.plugin.Plan)
+OPTIONS_KEY = pytest.StashKey()  # measuring options: threads, device, allow_download
 _SPEC_MARKER = re.compile(r"^(claim|checks)\s*:", re.M)
 
 
@@ -116,6 +118,3 @@ class SpecItem(pytest.Item):
     def reportinfo(self):
         return self.path, None, f"{self.spec.id}[{self.cell.label}]"
 
-
-PLAN_KEY = pytest.StashKey()
-OPTIONS_KEY = pytest.StashKey()

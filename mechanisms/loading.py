@@ -61,13 +61,25 @@ class LoadedModel:
         return sum(p.numel() * p.element_size() for p in self.bridge.parameters())
 
 
+def quiet_offline_environment(allow_download: bool) -> None:
+    """Set before transformers/huggingface_hub are imported (they read these once), and only
+    when a model is measured, so unrelated pytest runs are left alone. Offline, a hub miss
+    fails at once instead of after ~23 s of retries."""
+    if not allow_download:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    for name, value in (("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"),
+                        ("TOKENIZERS_PARALLELISM", "false")):
+        os.environ.setdefault(name, value)
+
+
 def boot(model_id: str, revision: str | None, prepend_bos: bool, allow_download=False, device="cpu") -> LoadedModel:
     start = time.perf_counter()
+    quiet_offline_environment(allow_download)
     path = resolve(model_id, revision, allow_download)
     import torch
     from transformer_lens.model_bridge import TransformerBridge
 
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if path is None:  # only with --allow-download
         bridge = TransformerBridge.boot_transformers(model_id, revision=revision, device=device, dtype=torch.float32)
         path = Path(bridge.original_model.config._name_or_path)

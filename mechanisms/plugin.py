@@ -13,6 +13,10 @@ import pytest
 from . import items as _items
 
 GROUP = "mechanisms"
+RECORDS_KEY = pytest.StashKey()  # the controller's cell records, in report order
+SPLIT_KEY = pytest.StashKey()  # xdist groups that ran on more than one worker
+REPORT_DIR_KEY = pytest.StashKey()
+_CURRENT = {"records": []}  # pytest_runtest_logreport gets no config: the session's record list
 
 
 def pytest_addoption(parser):
@@ -38,7 +42,6 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "mechanisms: a mechanism-spec cell (added to every spec item)")
     config.addinivalue_line("markers", "xdist_group(name): run all tests of a group on one xdist worker")
-    _environment(config)
     workers = getattr(config, "workerinput", None)
     threads = config.getoption("mech_threads") or (1 if workers else None)
     config.stash[_items.OPTIONS_KEY] = {
@@ -58,15 +61,6 @@ def pytest_configure(config):
 def pytest_configure_node(node):
     """xdist, on the controller: tell each worker that we switched ``--dist`` to ``loadgroup``."""
     node.workerinput["mechanisms_loadgroup"] = node.config.getoption("dist") == "loadgroup"
-
-
-def _environment(config) -> None:
-    if not config.getoption("allow_download"):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def _uses_xdist(config) -> bool:
@@ -120,9 +114,6 @@ def pytest_collection_modifyitems(items):
     items.sort(key=key)
 
 
-RECORDS_KEY = pytest.StashKey()
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_logreport(report):
     if report.when != "call":  # user_properties ride on setup/teardown reports too
@@ -134,9 +125,6 @@ def pytest_runtest_logreport(report):
     record = dict(record, test_outcome=report.outcome if not hasattr(report, "wasxfail") else "xfailed",
                   worker=node.workerinput["workerid"] if node is not None else None)
     _CURRENT["records"].append(record)
-
-
-_CURRENT = {"records": []}
 
 
 def pytest_sessionstart(session):
@@ -155,10 +143,6 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     directory = session.config.getoption("mech_report") or os.path.join(str(session.config.rootpath), ".mechanisms")
     session.config.stash[REPORT_DIR_KEY] = write_reports(_CURRENT["records"], directory)
-
-
-SPLIT_KEY = pytest.StashKey()
-REPORT_DIR_KEY = pytest.StashKey()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

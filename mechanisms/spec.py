@@ -14,6 +14,7 @@ import yaml
 
 from . import registry
 from .schema import spec_schema
+from .suites import SUITE_NAMES
 
 
 class SpecError(Exception):
@@ -288,8 +289,6 @@ def _build(data: dict, path, lines: dict) -> Spec:
         )
         for suite, e in data.get("expect", {}).items()
     }
-    from .suites import SUITE_NAMES
-
     return Spec(
         path=Path(path),
         id=data["id"],

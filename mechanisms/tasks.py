@@ -54,7 +54,7 @@ class TaskError(ValueError):
 class Vocab:
     """The tokenizer facts tasks need, with BOS made explicit."""
 
-    def __init__(self, tokenizer, prepend_bos: bool, zoo_numbers: bool = False):
+    def __init__(self, tokenizer, prepend_bos: bool):
         self.tokenizer = tokenizer
         self.prepend_bos = prepend_bos
         self.bos_id = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
