@@ -43,10 +43,11 @@ class SpecFile(pytest.File):
             yield InvalidSpecItem.from_parent(self, name="<invalid spec>", error=error)
             return
         plan = self.config.stash[PLAN_KEY]
+        cells = plan.cells  # built once per run; a bad option value becomes plan.error
         if plan.error:
             yield InvalidSpecItem.from_parent(self, name="<invalid options>", error=plan.error)
             return
-        for cell in plan.cells:
+        for cell in cells:
             if cell.suite in spec.applies_to:
                 yield SpecItem.from_parent(self, name=f"{spec.id}[{cell.label}]", spec=spec, cell=cell)
 

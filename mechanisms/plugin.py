@@ -97,8 +97,6 @@ class Plan:
 
 def pytest_collect_file(parent, file_path):
     if _items.looks_like_spec(file_path):
-        plan = parent.config.stash[_items.PLAN_KEY]
-        plan.cells  # noqa: B018  (build now so option errors surface per spec file)
         return _items.SpecFile.from_parent(parent, path=file_path)
     return None
 
