@@ -38,7 +38,7 @@ def measure(spec, cell, options: dict) -> dict:
             "weights_sha256": model.weights_sha256,
             "prepend_bos": model.prepend_bos,
             "threads": options.get("threads"),
-            **library_versions(),
+            **dict(library_versions()),
         },
     }
 

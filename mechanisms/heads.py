@@ -16,7 +16,7 @@ circuit, with GQA handled by mapping query head h to key/value head ``h // (head
 
 import torch
 
-from .tasks import CYCLIC, ORDINALS
+from .tasks import CYCLIC, ordinal_ids
 
 
 def _diagonal_score(run, offset_of) -> torch.Tensor:
@@ -110,13 +110,7 @@ def end_to_io_attention(run) -> torch.Tensor:
 
 def successor_score(run) -> torch.Tensor:
     bridge, vocab = run.model.bridge, run.vocab
-    sequences = []
-    for kind, items in ORDINALS.items():
-        ids = [vocab.single(" " + w) or vocab.single(w) for w in items]
-        if all(i is not None for i in ids):
-            sequences.append((kind, torch.tensor(ids)))
-    if not sequences:
-        raise ValueError("no ordinal sequence is single-token for this tokenizer")
+    sequences = [(kind, torch.tensor(ids)) for kind, ids in ordinal_ids(vocab).items()]
     scores = torch.zeros(run.model.n_layers, run.model.n_heads)
     with torch.inference_mode():
         for kind, ids in sequences:

@@ -7,6 +7,7 @@ xdist worker, and tokenization only through the saved tokenizer with BOS made ex
 """
 
 import hashlib
+from functools import lru_cache
 import os
 import time
 from dataclasses import dataclass, field
@@ -97,6 +98,7 @@ def boot(model_id: str, revision: str | None, prepend_bos: bool, allow_download=
     )
 
 
+@lru_cache(maxsize=1)
 def library_versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 

@@ -250,13 +250,8 @@ def subject_verb_agreement(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
     return TaskData("sva", "group", clean, corrupt, candidates=candidates, flags=flags, pad_id=vocab.pad_id)
 
 
-def successor(vocab: Vocab, n_prompts=64, seed=0, separator="") -> TaskData:
-    """Three consecutive items of an ordinal sequence -> the next item (top-1 over the vocabulary).
-
-    ``separator`` (e.g. ",") follows every item, as lists are written in natural text; the zoo's
-    corpus writes runs with spaces only.
-    """
-    rng = np.random.default_rng(seed)
+def ordinal_ids(vocab: Vocab) -> dict:
+    """``{kind: [token ids in order]}`` for the ordinal sequences whose items are all single tokens."""
     usable = {}
     for kind, items in ORDINALS.items():
         ids = [vocab.single(" " + w) or vocab.single(w) for w in items]
@@ -264,6 +259,17 @@ def successor(vocab: Vocab, n_prompts=64, seed=0, separator="") -> TaskData:
             usable[kind] = ids
     if not usable:
         raise TaskError("no ordinal sequence (numbers, weekdays, months) is single-token for this tokenizer")
+    return usable
+
+
+def successor(vocab: Vocab, n_prompts=64, seed=0, separator="") -> TaskData:
+    """Three consecutive items of an ordinal sequence -> the next item (top-1 over the vocabulary).
+
+    ``separator`` (e.g. ",") follows every item, as lists are written in natural text; the zoo's
+    corpus writes runs with spaces only.
+    """
+    rng = np.random.default_rng(seed)
+    usable = ordinal_ids(vocab)
     rows, targets, kinds = [], [], sorted(usable)
     for i in range(n_prompts):
         ids = usable[kinds[i % len(kinds)]]
