@@ -166,6 +166,8 @@ def ioi(vocab: Vocab, n_prompts=64, seed=0, templates="train", corruption="s2_io
             raise TaskError(f"clean and corrupted IOI prompts differ in length: {text!r} / {bad!r}")
         io_id, s_id = names[str(io)], names[str(s)]
         s_at = [j for j, t in enumerate(row) if t == s_id]
+        if row.count(io_id) != 1 or len(s_at) != 2:
+            raise TaskError(f"the names in {text!r} do not stay single tokens inside the prompt")
         pos["io"].append(row.index(io_id))
         pos["s1"].append(s_at[0])
         pos["s2"].append(s_at[1])
@@ -175,34 +177,49 @@ def ioi(vocab: Vocab, n_prompts=64, seed=0, templates="train", corruption="s2_io
 
 
 def greater_than(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
-    """'The war lasted from the year XXYY to the year XX' -> YY' > YY; corrupted YY = 01."""
+    """'The war lasted from the year XXYY to the year XX' -> YY' > YY; corrupted YY = 01.
+
+    Only years this tokenizer writes as [' XX', 'YY'] are used (as in the paper): GPT-NeoX splits
+    ' 1302' as [' 130', '2'], and such a prompt would be scored against the wrong token.
+    """
     rng = np.random.default_rng(seed)
-    yy = {f"{n:02d}": vocab.single(f"{n:02d}") for n in range(100)}
+    yy = {n: vocab.single(f"{n:02d}") for n in range(100)}
     if any(v is None for v in yy.values()):
         raise TaskError("the two-digit numbers 00-99 are not all single tokens for this tokenizer")
-    candidates = [yy[f"{n:02d}"] for n in range(100)]
+    forms = {(c, y): _year_form(vocab, c, y, yy[y]) for c in range(11, 18) for y in range(1, 98)}
+    usable = [(c, y) for (c, y), form in forms.items() if form and y >= 2 and forms[(c, 1)]]
+    if len(usable) < 20:
+        raise TaskError(f"only {len(usable)} years in 1102-1797 tokenize as [' XX', 'YY'] (with XX01 too) "
+                        "for this tokenizer; need 20")
+    usable = set(usable)
     clean, corrupt, flags = [], [], []
     nouns = ("war", "deal", "reign of the king")
     for i in range(n_prompts):
         century, y = int(rng.integers(11, 18)), int(rng.integers(2, 98))
+        while (century, y) not in usable:  # rejection keeps the draws of tokenizers where all years work
+            century, y = int(rng.integers(11, 18)), int(rng.integers(2, 98))
         noun = nouns[i % len(nouns)]
-        row = _year_prompt(vocab, noun, century, y)
-        bad = _year_prompt(vocab, noun, century, 1)
-        if row is None or bad is None or len(row) != len(bad):
-            raise TaskError(f"years like {century}{y:02d} do not tokenize as [century, two digits]")
-        clean.append(row), corrupt.append(bad)
+        clean.append(_year_prompt(vocab, noun, century, forms[(century, y)]))
+        corrupt.append(_year_prompt(vocab, noun, century, forms[(century, 1)]))
         flags.append([1 if n > y else -1 for n in range(100)])
-    return TaskData("greater_than", "group", clean, corrupt, candidates=candidates, flags=flags, pad_id=vocab.pad_id)
+    return TaskData("greater_than", "group", clean, corrupt, candidates=[yy[n] for n in range(100)],
+                    flags=flags, pad_id=vocab.pad_id)
 
 
-def _year_prompt(vocab: Vocab, noun: str, century: int, yy: int) -> list | None:
-    """The prompt, with the year written however this tokenizer splits it into [XX, YY]."""
+def _year_form(vocab: Vocab, century: int, yy: int, yy_id: int) -> str | None:
+    """The way of writing the year that this tokenizer splits into exactly [' XX', 'YY'], if any."""
+    xx = vocab.single(f" {century}")
     for year in (f"{century}{yy:02d}", f"{century} {yy:02d}"):
-        ids = vocab.encode(f"The {noun} lasted from the year {year} to the year {century}")
-        head = vocab.encode(f"The {noun} lasted from the year")
-        if len(ids) - len(head) == 6:  # year(2) + to + the + year + century
-            return ids
+        if xx is not None and vocab.tokenizer(" " + year, add_special_tokens=False)["input_ids"] == [xx, yy_id]:
+            return year
     return None
+
+
+def _year_prompt(vocab: Vocab, noun: str, century: int, year: str) -> list:
+    ids = vocab.encode(f"The {noun} lasted from the year {year} to the year {century}")
+    if ids[-1] != ids[-6] or ids[-4:-2] != vocab.encode(" to the")[-2:]:
+        raise TaskError(f"the year {year} does not stay [' XX', 'YY'] inside the greater-than prompt")
+    return ids
 
 
 def gendered_pronoun(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:

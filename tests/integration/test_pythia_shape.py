@@ -1,0 +1,36 @@
+"""The Pythia suite end to end, on a random-init model with Pythia-70m's exact shape and tokenizer.
+
+No Pythia weights are reachable here, so this is the closest run to a user's
+``pytest --suite pythia``: same hub id and stepN revisions, same GPT-NeoX-20B tokenizer, same
+architecture. Random weights make it the suite's negative control: no claim may hold, and the
+cells the specs expect to hold at the final checkpoint must fail.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+pytest_plugins = ["pytester"]
+SPECS = Path(__file__).parents[2] / "mechanisms" / "specs"
+
+
+def test_random_pythia_70m_fails_every_claim(pytester, tmp_path_factory, monkeypatch):
+    from mechanisms.random_init import write_random_pythia
+
+    hub = tmp_path_factory.mktemp("hub")
+    write_random_pythia("70m", hub, steps=(0, 143000))
+    monkeypatch.setenv("HF_HUB_CACHE", str(hub))
+    for spec in SPECS.glob("*.yaml"):
+        shutil.copy(spec, pytester.path / spec.name)
+    shutil.copy(SPECS / "spec.schema.json", pytester.path)
+    pytester.makeini("[pytest]\nxfail_strict = true\n")
+
+    result = pytester.runpytest_subprocess("-n", "2", "--suite=pythia", "--model-sizes=pythia-70m",
+                                           "--checkpoints=step0,step143000", "--mech-report=rep")
+    cells = json.loads((pytester.path / "rep" / "results.json").read_text())["cells"]
+    assert len(cells) >= 20 and {c["outcome"] for c in cells} == {"absent"}
+    assert all(check["values"] for c in cells for check in c["checks"])  # measured, not errored
+    expected = {c["spec"] for c in cells if c["expected"]}
+    assert expected and all(c["step"] == 143000 for c in cells if c["expected"])
+    result.assert_outcomes(failed=len(expected), xfailed=len(cells) - len(expected))
+    assert {c["provenance"]["prepend_bos"] for c in cells} == {False}
