@@ -50,19 +50,29 @@ def parameter_count(config: dict) -> int:
     return 2 * vocab * d + 2 * d + layers * per_layer
 
 
+def write_random_like(config, tokenizer_dir: Path, out: Path, seed: int = 0) -> Path:
+    """Save a seeded random-init model with ``config`` (a transformers config) into ``out``,
+    with the tokenizer files of ``tokenizer_dir`` beside it: a same-architecture negative control."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32).eval()
+    model.save_pretrained(out, safe_serialization=True)
+    for f in Path(tokenizer_dir).iterdir():
+        if f.name.startswith(("tokenizer", "special_tokens_map")):
+            shutil.copy(f, Path(out) / f.name)
+    return Path(out)
+
+
 def write_random_pythia(size: str, cache: Path, steps=(0,), seed: int = 0) -> Path:
     """Write a seeded random-init ``EleutherAI/pythia-<size>`` snapshot and point ``refs/stepN`` at it."""
-    import torch
-    from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
+    from transformers import GPTNeoXConfig
 
     name = size if size.startswith("pythia-") else f"pythia-{size}"
-    torch.manual_seed(seed)
-    model = GPTNeoXForCausalLM(GPTNeoXConfig(**pythia_config(name))).eval()
     repo = Path(cache) / f"models--EleutherAI--{name}"
-    staging = repo / "snapshots" / "staging"
-    model.save_pretrained(staging, safe_serialization=True)
-    for f in NEOX_TOKENIZER.iterdir():
-        shutil.copy(f, staging / f.name)
+    staging = write_random_like(GPTNeoXConfig(**pythia_config(name)), NEOX_TOKENIZER,
+                                repo / "snapshots" / "staging", seed)
     snapshot = repo / "snapshots" / _digest(staging / "model.safetensors")
     if snapshot.exists():
         shutil.rmtree(staging)

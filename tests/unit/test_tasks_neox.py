@@ -5,6 +5,7 @@ the facts checked here are the ones the paper's data depends on.
 """
 
 import pytest
+from hypothesis import given, strategies as st
 
 from mechanisms import tasks
 from mechanisms.random_init import NEOX_TOKENIZER
@@ -48,6 +49,15 @@ def test_greater_than_years_split_as_century_and_two_digits(neox):
         century, two_digits = words(neox, row)[-6:-4]
         assert century.startswith("Ġ1") and row[-5] in yy and len(two_digits) == 2
         assert words(neox, bad)[-5] == "01" and words(neox, row)[-1] == century
+
+
+@given(seed=st.integers(0, 2**16))
+def test_greater_than_flags_match_the_year_written_in_the_prompt(neox, seed):
+    data = tasks.greater_than(neox, n_prompts=4, seed=seed)
+    for row, flags in zip(data.tokens, data.flags):
+        yy = int(neox.tokenizer.decode(row[-5]))
+        assert data.candidates[yy] == row[-5]
+        assert [n for n in range(100) if flags[n] == 1] == list(range(yy + 1, 100))
 
 
 def test_gendered_pronoun_sva_and_successor_build_in_full(neox):

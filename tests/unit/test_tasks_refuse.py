@@ -31,3 +31,34 @@ def test_zoo_has_no_pronouns_and_says_so(zoo_vocab):
 def test_sva_refuses_without_verbs(zoo_vocab):
     with pytest.raises(TaskError, match="verb pairs"):
         subject_verb_agreement(zoo_vocab)
+
+
+def test_sva_names_unknown_constructions(zoo_vocab):
+    with pytest.raises(TaskError, match="unknown SVA construction.*obj_rell.*known: simple"):
+        subject_verb_agreement(zoo_vocab, constructions="simple, obj_rell")
+
+
+class SplitYearsTokenizer(CharTokenizer):
+    """Two-digit numbers are single tokens, but every four-digit year splits as [' XXY', 'Y']."""
+
+    vocab: dict = {}
+
+    def id(self, piece):
+        return self.vocab.setdefault(piece, 2 + len(self.vocab))
+
+    def __call__(self, text, add_special_tokens=False):
+        out = []
+        for i, word in enumerate(text.split(" ")):
+            prefix = " " if i or text.startswith(" ") else ""
+            if word.isdigit() and len(word) == 4:
+                out += [self.id(prefix + word[:3]), self.id(word[3])]
+            elif word:
+                out.append(self.id(prefix + word))
+        return {"input_ids": out}
+
+
+def test_greater_than_refuses_years_split_the_wrong_way():
+    from mechanisms.tasks import greater_than
+
+    with pytest.raises(TaskError, match=r"only 0 years in 1102-1797 tokenize as \[' XX', 'YY'\]"):
+        greater_than(Vocab(SplitYearsTokenizer(), prepend_bos=False))
