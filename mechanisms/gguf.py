@@ -6,23 +6,16 @@ then cannot pick an adapter, e.g. for ``gemma3_text``). We convert once, under a
 parallel xdist workers wait for one conversion instead of racing, and cache by the file's hash.
 """
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
+
+from .sources import file_digest
 
 
 def cache_root() -> Path:
     base = os.environ.get("MECHANISMS_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pytest-mechanisms"
     return Path(base) / "converted"
-
-
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 24), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def converted_gguf(path: Path) -> Path:

@@ -6,14 +6,13 @@ fp32 on CPU, ``eval()`` (``load_weights=False`` boots leave training mode on), o
 xdist worker, and tokenization only through the saved tokenizer with BOS made explicit.
 """
 
-import hashlib
 from functools import lru_cache
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .sources import resolve
+from .sources import file_digest, resolve
 
 _CONFIGURED = {"threads": None}
 
@@ -29,12 +28,7 @@ def configure_torch(threads: int | None) -> None:
 
 def weights_digest(directory: Path) -> str:
     """sha256 over the weight files, so two revisions that serve the same weights are visible."""
-    digest = hashlib.sha256()
-    for f in sorted(directory.glob("*.safetensors")):
-        with open(f, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 24), b""):
-                digest.update(block)
-    return digest.hexdigest()[:16]
+    return file_digest(*sorted(directory.glob("*.safetensors")))[:16]
 
 
 @dataclass

@@ -14,10 +14,11 @@ exactly as ``EleutherAI/pythia-70m@stepN`` would be, which gives two things:
 """
 
 import argparse
-import hashlib
 import json
 import shutil
 from pathlib import Path
+
+from .sources import publish_snapshot
 
 NEOX_TOKENIZER = Path(__file__).resolve().parents[1] / "fixtures" / "tokenizers" / "gpt-neox-20b"
 PYTHIA_VOCAB = {"6.9b": 50_432, "12b": 50_688}  # embedding rows, padded past the tokenizer's 50,277
@@ -73,23 +74,7 @@ def write_random_pythia(size: str, cache: Path, steps=(0,), seed: int = 0) -> Pa
     repo = Path(cache) / f"models--EleutherAI--{name}"
     staging = write_random_like(GPTNeoXConfig(**pythia_config(name)), NEOX_TOKENIZER,
                                 repo / "snapshots" / "staging", seed)
-    snapshot = repo / "snapshots" / _digest(staging / "model.safetensors")
-    if snapshot.exists():
-        shutil.rmtree(staging)
-    else:
-        staging.rename(snapshot)
-    (repo / "refs").mkdir(exist_ok=True)
-    for step in steps:
-        (repo / "refs" / f"step{step}").write_text(snapshot.name)
-    return snapshot
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 24), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return repo / "snapshots" / publish_snapshot(staging, repo, [f"step{step}" for step in steps])
 
 
 def main(argv=None) -> None:

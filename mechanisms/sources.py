@@ -6,7 +6,9 @@ embedded zoo, then in the user's Hugging Face cache. Nothing here touches the ne
 ``--allow-download`` the loader lets ``TransformerBridge.boot_transformers`` fetch instead.
 """
 
+import hashlib
 import os
+import shutil
 from pathlib import Path
 
 from .suites import zoo_dir
@@ -38,6 +40,30 @@ def find_in_hub_cache(model_id: str, revision: str | None, caches=None) -> Path 
         if revision and (cache / repo_dir / "snapshots" / revision / "config.json").exists():
             return cache / repo_dir / "snapshots" / revision  # a commit hash
     return None
+
+
+def file_digest(*paths: Path, algorithm: str = "sha256") -> str:
+    """Hex digest over the files' bytes, read in 16 MiB blocks."""
+    digest = hashlib.new(algorithm)
+    for path in paths:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 24), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def publish_snapshot(staging: Path, repo: Path, refs) -> str:
+    """Move a saved model directory into hub-cache layout under ``repo`` (``models--org--name``):
+    the snapshot is named by the sha1 of its weights and each name in ``refs`` points at it."""
+    snapshot = file_digest(*sorted(staging.glob("*.safetensors")), algorithm="sha1")
+    target = repo / "snapshots" / snapshot
+    shutil.rmtree(target, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging.rename(target)
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
+    for ref in refs:
+        (repo / "refs" / ref).write_text(snapshot)
+    return snapshot
 
 
 def resolve(model_id: str, revision: str | None = None, allow_download: bool = False) -> Path | None:

@@ -11,13 +11,13 @@ Weights are stored in fp16 (safetensors) and loaded back in fp32. A snapshot id 
 the weights file, so identical weights always get the same id.
 """
 
-import hashlib
 import json
 import math
 import shutil
 import time
 from pathlib import Path
 
+from ..sources import publish_snapshot
 from .corpus import ROW_TOKENS, Corpus
 from .tokenizer import save_tokenizer
 from .vocabulary import VOCAB_SIZE
@@ -120,17 +120,7 @@ def save_checkpoint(model, repo: Path, step: int, final: bool) -> str:
     half.config.dtype = "float32"  # load back in fp32 unless asked otherwise
     half.save_pretrained(str(staging), safe_serialization=True)
     save_tokenizer(staging)
-    snapshot = hashlib.sha1((staging / "model.safetensors").read_bytes()).hexdigest()
-    target = repo / "snapshots" / snapshot
-    shutil.rmtree(target, ignore_errors=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging.rename(target)
-    refs = repo / "refs"
-    refs.mkdir(parents=True, exist_ok=True)
-    (refs / f"step{step}").write_text(snapshot)
-    if final:
-        (refs / "main").write_text(snapshot)
-    return snapshot
+    return publish_snapshot(staging, repo, [f"step{step}"] + (["main"] if final else []))
 
 
 def write_manifest(hub: Path, recipe: dict, train_seconds: dict) -> None:
