@@ -155,12 +155,12 @@ def greater_than(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
     yy = {n: vocab.single(f"{n:02d}") for n in range(100)}
     if any(v is None for v in yy.values()):
         raise TaskError("the two-digit numbers 00-99 are not all single tokens for this tokenizer")
-    forms = {(c, y): _year_form(vocab, c, y, yy[y]) for c in range(11, 18) for y in range(1, 98)}
-    usable = [(c, y) for (c, y), form in forms.items() if form and y >= 2 and forms[(c, 1)]]
+    centuries = {c: vocab.single(f" {c}") for c in range(11, 18)}
+    forms = {(c, y): _year_form(vocab, c, xx, y, yy[y]) for c, xx in centuries.items() for y in range(1, 98)}
+    usable = {(c, y) for (c, y), form in forms.items() if form and y >= 2 and forms[(c, 1)]}
     if len(usable) < 20:
         raise TaskError(f"only {len(usable)} years in 1102-1797 tokenize as [' XX', 'YY'] (with XX01 too) "
                         "for this tokenizer; need 20")
-    usable = set(usable)
     clean, corrupt, flags = [], [], []
     nouns = ("war", "deal", "reign of the king")
     for i in range(n_prompts):
@@ -175,9 +175,8 @@ def greater_than(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
                     flags=flags, pad_id=vocab.pad_id)
 
 
-def _year_form(vocab: Vocab, century: int, yy: int, yy_id: int) -> str | None:
+def _year_form(vocab: Vocab, century: int, xx: int | None, yy: int, yy_id: int) -> str | None:
     """The way of writing the year that this tokenizer splits into exactly [' XX', 'YY'], if any."""
-    xx = vocab.single(f" {century}")
     for year in (f"{century}{yy:02d}", f"{century} {yy:02d}"):
         if xx is not None and vocab.tokenizer(" " + year, add_special_tokens=False)["input_ids"] == [xx, yy_id]:
             return year
@@ -274,12 +273,12 @@ def successor(vocab: Vocab, n_prompts=64, seed=0, separator="") -> TaskData:
     rng = np.random.default_rng(seed)
     usable = ordinal_ids(vocab)
     rows, targets, kinds = [], [], sorted(usable)
+    sep = vocab.tokenizer(separator, add_special_tokens=False)["input_ids"] if separator else []
     for i in range(n_prompts):
         ids = usable[kinds[i % len(kinds)]]
         n = len(ids)
         start = int(rng.integers(n)) if kinds[i % len(kinds)] in CYCLIC else int(rng.integers(n - 3))
         seq = [ids[(start + j) % n] for j in range(4)]
-        sep = vocab.tokenizer(separator, add_special_tokens=False)["input_ids"] if separator else []
-        rows.append(([vocab.bos_id] if vocab.prepend_bos else []) + [t for i in seq[:3] for t in (i, *sep)])
+        rows.append(([vocab.bos_id] if vocab.prepend_bos else []) + [t for item in seq[:3] for t in (item, *sep)])
         targets.append(seq[3])
     return TaskData("successor", "target", rows, correct=targets, pad_id=vocab.pad_id)

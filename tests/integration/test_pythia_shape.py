@@ -22,7 +22,6 @@ def test_random_pythia_70m_fails_every_claim(pytester, tmp_path_factory, monkeyp
     monkeypatch.setenv("HF_HUB_CACHE", str(hub))
     for spec in SPECS.glob("*.yaml"):
         shutil.copy(spec, pytester.path / spec.name)
-    shutil.copy(SPECS / "spec.schema.json", pytester.path)
     pytester.makeini("[pytest]\nxfail_strict = true\n")
 
     result = pytester.runpytest_subprocess("-n", "2", "--suite=pythia", "--model-sizes=pythia-70m",
