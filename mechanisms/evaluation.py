@@ -21,7 +21,7 @@ def load_cell_model(cell, options):
 
 def measure(spec, cell, options: dict) -> dict:
     """Run every check of ``spec`` on ``cell``; the claim holds when all checks hold."""
-    start = time.perf_counter()
+    start, loads = time.perf_counter(), MODELS.loads
     model = load_cell_model(cell, options)
     run = task_run(model, spec.task, spec.params_for(cell.suite))
     checks = []
@@ -33,6 +33,7 @@ def measure(spec, cell, options: dict) -> dict:
         "holds": all(c["holds"] for c in checks),
         "checks": checks,
         "seconds": round(time.perf_counter() - start, 3),
+        "loaded_model": MODELS.loads > loads,  # this cell booted the model (once per run and worker)
         "provenance": {
             "model_path": model.path,
             "weights_sha256": model.weights_sha256,

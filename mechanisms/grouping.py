@@ -1,9 +1,9 @@
 """A self-check on xdist grouping: every model@checkpoint group must run on one worker.
 
-pytest-xdist's ``loadgroup`` works by rewriting node ids and has silently stopped grouping
-before (pytest-xdist#1386); if that happens, models load once per worker per cell and the run
-gets slow without anyone noticing. The controller checks the worker of every report and fails
-the session if a group was split.
+Grouping is ``scheduling.py``'s job; xdist's own ``loadgroup`` once stopped grouping without a
+word (pytest-xdist#1386) and every model loaded on every worker, a run twice as slow that
+nobody noticed. So the controller checks the worker of every report and fails the session if a
+model@checkpoint ran on two workers under our scheduler (other ``--dist`` modes get a warning).
 """
 
 

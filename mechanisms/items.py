@@ -1,8 +1,8 @@
 """pytest collection nodes: a spec file yields one item per spec x model x checkpoint.
 
-Node ids read ``mechanisms/specs/induction.yaml::induction-heads[zoo-890k@step1024]``, so
-``-k``, ``--lf``, ``-m`` and IDEs work. Each item carries its ``xdist_group`` mark from the
-moment it is built (marks added later in collection hooks are not reliably seen by xdist).
+Node ids read ``mechanisms/specs/induction.mech.yaml::induction-heads[zoo-890k@step1024]``, so
+``-k``, ``--lf``, ``-m`` and IDEs work, and they are the same with and without ``-n``
+(``scheduling.py`` reads the cell from the id instead of rewriting it).
 
 Outcomes follow the spec's expectation for the cell: a claim that holds where expected passes;
 a claim that is absent where the spec says it should be absent is an ``xfail``; any
@@ -10,7 +10,7 @@ disagreement fails, so the bundled suite is green exactly when the zoo matches i
 table. A spec that does not parse becomes one failing item; the other specs still run.
 """
 
-import re
+import fnmatch
 
 import pytest
 
@@ -19,16 +19,17 @@ from .spec import SpecError, load_spec
 RECORD_KEY = "mechanisms.cell"  # the user_properties key that carries a cell's record
 PLAN_KEY = pytest.StashKey()  # the run's cells (mechanisms.plugin.Plan)
 OPTIONS_KEY = pytest.StashKey()  # measuring options: threads, device, allow_download
-_SPEC_MARKER = re.compile(r"^(claim|checks)\s*:", re.M)
+SPEC_FILES_INI = "mech_spec_files"  # glob patterns of spec file names, like python_files
+DEFAULT_SPEC_FILES = ("*.mech.yaml", "*.mech.yml")
 
 
-def looks_like_spec(path) -> bool:
-    if path.suffix not in (".yaml", ".yml"):
-        return False
-    try:
-        return bool(_SPEC_MARKER.search(path.read_text(errors="replace")))
-    except OSError:
-        return False
+def spec_globs(config) -> tuple[str, ...]:
+    return tuple(config.getini(SPEC_FILES_INI)) or DEFAULT_SPEC_FILES
+
+
+def is_spec_file(path, config) -> bool:
+    """Spec files are chosen by name, as pytest chooses test modules: no other YAML is read."""
+    return any(fnmatch.fnmatch(path.name, pattern) for pattern in spec_globs(config))
 
 
 class ClaimMismatch(Exception):
@@ -49,7 +50,20 @@ class SpecFile(pytest.File):
             return
         for cell in cells:
             if cell.suite in spec.applies_to:
-                yield SpecItem.from_parent(self, name=f"{spec.id}[{cell.label}]", spec=spec, cell=cell)
+                yield SpecItem.from_parent(self, name=f"{spec.id}[{cell.label}]", spec=spec, cell=cell,
+                                           nodeid=_cell_nodeid(self, spec.id, cell.label))
+
+
+def _cell_nodeid(parent, spec_id: str, label: str):
+    """``path::spec-id[label]`` with the label as the id's parameters, as pytest parses it back.
+
+    pytest >= 9.2 compares structured ids; an item named ``spec-id[label]`` without them never
+    matches the ids ``--lf``/``--ff`` read back from the cache, which split off the brackets.
+    """
+    parent_id = getattr(parent, "id", None)
+    if parent_id is not None and hasattr(parent_id, "with_params"):
+        return parent_id.child(spec_id).with_params(label)
+    return f"{parent.nodeid}::{spec_id}[{label}]"
 
 
 class InvalidSpecItem(pytest.Item):
@@ -71,7 +85,6 @@ class SpecItem(pytest.Item):
     def __init__(self, *, spec, cell, **kwargs):
         super().__init__(**kwargs)
         self.spec, self.cell = spec, cell
-        self.add_marker(pytest.mark.xdist_group(name=cell.group))
         self.add_marker(pytest.mark.mechanisms)
         for mark in spec.marks:
             self.add_marker(getattr(pytest.mark, mark))
@@ -107,8 +120,12 @@ class SpecItem(pytest.Item):
         return "; ".join(c["summary"] for c in record["checks"] if not c["holds"])
 
     def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, pytest.xfail.Exception):
+            return str(excinfo.value)  # never shown; pytest's traceback formatting cost 0.2 s a cell
         if not isinstance(excinfo.value, ClaimMismatch):
-            return super().repr_failure(excinfo)
+            if self.config.getoption("tbstyle", "auto") == "long":
+                return super().repr_failure(excinfo)
+            return short_error(self, excinfo)
         r = excinfo.value.args[0]
         head = ("claim holds where the spec expects it absent (emerged earlier or in another size?)"
                 if r["holds"] else "claim does not hold where the spec expects it")
@@ -118,4 +135,22 @@ class SpecItem(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, f"{self.spec.id}[{self.cell.label}]"
+
+
+def short_error(item, excinfo, max_lines: int = 10) -> str:
+    """What failed while measuring a cell, in a few lines: the exception and where it was raised.
+
+    pytest's default text for an exception inside a plugin item is hundreds of lines of pytest
+    and pluggy frames per cell; the full traceback stays one ``--tb=long`` away.
+    """
+    message = str(excinfo.value).strip().splitlines() or [""]
+    if len(message) > max_lines:
+        message = message[:max_lines] + [f"... ({len(message) - max_lines} more lines)"]
+    where = excinfo.traceback[-1] if excinfo.traceback else None
+    lines = [f"{item.spec.id} v{item.spec.version} @ {item.cell.label}: measuring failed",
+             f"  {type(excinfo.value).__name__}: {message[0]}", *(f"  {line}" for line in message[1:])]
+    if where is not None:
+        lines.append(f"  raised at {where.path}:{where.lineno + 1} in {where.name}")
+    lines.append("  (--tb=long shows the full traceback)")
+    return "\n".join(lines)
 

@@ -37,11 +37,12 @@ def pytest_addoption(parser):
     group.addoption("--mech-device", default="cpu", help="torch device for models (default: cpu)")
     group.addoption("--allow-download", action="store_true",
                     help="let transformers fetch missing weights from the hub (off: fail fast, offline)")
+    parser.addini(_items.SPEC_FILES_INI, type="args", default=list(_items.DEFAULT_SPEC_FILES),
+                  help="glob patterns of mechanism spec files (default: *.mech.yaml *.mech.yml)")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "mechanisms: a mechanism-spec cell (added to every spec item)")
-    config.addinivalue_line("markers", "xdist_group(name): run all tests of a group on one xdist worker")
     workers = getattr(config, "workerinput", None)
     threads = config.getoption("mech_threads") or (1 if workers else None)
     config.stash[_items.OPTIONS_KEY] = {
@@ -51,24 +52,20 @@ def pytest_configure(config):
     }
     config.stash[_items.PLAN_KEY] = Plan(config)
     config.stash[RECORDS_KEY] = []
-    if _uses_xdist(config) and config.getoption("dist", None) == "load" and not _dist_given(config):
-        config.option.dist = "loadgroup"  # keep each model@checkpoint on one worker
-    if workers and workers.get("mechanisms_loadgroup"):
-        config.option.loadgroup = True  # workers re-parse the command line, which did not say it
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node):
-    """xdist, on the controller: tell each worker that we switched ``--dist`` to ``loadgroup``."""
-    node.workerinput["mechanisms_loadgroup"] = node.config.getoption("dist") == "loadgroup"
+def pytest_xdist_make_scheduler(config, log):
+    """xdist, on the controller: keep each model@checkpoint on one worker (see scheduling.py).
 
+    Only ``--dist load`` (the default with ``-n``) is taken over, and only once spec items are
+    collected; any other ``--dist`` the user chose is left to xdist."""
+    if config.getvalue("dist") != "load":
+        return None
+    from .scheduling import make_scheduler
 
-def _uses_xdist(config) -> bool:
-    return bool(getattr(config.option, "numprocesses", None))
-
-
-def _dist_given(config) -> bool:
-    return any(a == "--dist" or a.startswith("--dist=") or a == "-d" for a in config.invocation_params.args)
+    plan = config.stash[_items.PLAN_KEY]
+    return make_scheduler(config, log, _items.spec_globs(config), plan.costs)
 
 
 class Plan:
@@ -94,9 +91,13 @@ class Plan:
         except (ValueError, KeyError, FileNotFoundError) as exc:
             self._cells, self.error = [], exc
 
+    def costs(self) -> dict:
+        """Relative cost of one claim per cell label (parameters); unknown sizes are left out."""
+        return {cell.label: float(cell.params) for cell in self.cells if cell.params}
+
 
 def pytest_collect_file(parent, file_path):
-    if _items.looks_like_spec(file_path):
+    if _items.is_spec_file(file_path, parent.config):
         return _items.SpecFile.from_parent(parent, path=file_path)
     return None
 
@@ -120,7 +121,8 @@ def pytest_runtest_logreport(report):
     if record is None:
         return
     node = getattr(report, "node", None)  # the xdist worker, on the controller
-    record = dict(record, test_outcome=report.outcome if not hasattr(report, "wasxfail") else "xfailed",
+    record = dict(record, nodeid=report.nodeid,
+                  test_outcome=report.outcome if not hasattr(report, "wasxfail") else "xfailed",
                   worker=node.workerinput["workerid"] if node is not None else None)
     _CURRENT["records"].append(record)
 
@@ -137,7 +139,7 @@ def pytest_sessionfinish(session, exitstatus):
 
     split = split_groups(_CURRENT["records"])
     session.config.stash[SPLIT_KEY] = split
-    if split:
+    if split and session.config.getvalue("dist") == "load":  # our scheduler's job: a bug if split
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     directory = session.config.getoption("mech_report") or os.path.join(str(session.config.rootpath), ".mechanisms")
     session.config.stash[REPORT_DIR_KEY] = write_reports(_CURRENT["records"], directory)
@@ -151,9 +153,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.section("mechanism matrices")
     for line in render_matrices(_CURRENT["records"]):
         terminalreporter.write_line(line)
+    ours = config.getvalue("dist") == "load"
     for group, workers in sorted(config.stash.get(SPLIT_KEY, {}).items()):
-        terminalreporter.write_line(f"ERROR: xdist group {group} ran on several workers ({', '.join(workers)}): "
-                                    "its model was loaded more than once", red=True)
+        terminalreporter.write_line(f"{'ERROR' if ours else 'warning'}: model {group} ran on several workers "
+                                    f"({', '.join(workers)}) and was loaded by each"
+                                    + ("" if ours else f" (--dist {config.getvalue('dist')}: use the default "
+                                       "--dist load to keep each model on one worker)"), red=ours, yellow=not ours)
     where = config.stash.get(REPORT_DIR_KEY, None)
     if where:
         terminalreporter.write_line(f"results: {where}/results.json  matrices: {where}/matrix.md")

@@ -13,7 +13,7 @@ SPECS = Path(__file__).parents[2] / "mechanisms" / "specs"
 
 @pytest.fixture
 def project(pytester):
-    for name in ("induction.yaml", "ioi.yaml"):
+    for name in ("induction.mech.yaml", "ioi.mech.yaml"):
         shutil.copy(SPECS / name, pytester.path / name)
     pytester.makeini("[pytest]\nxfail_strict = true\n")
     return pytester
@@ -25,14 +25,16 @@ def results(pytester, where="rep"):
 
 def test_specs_become_items_over_sizes_and_checkpoints(project):
     result = project.runpytest_subprocess("--collect-only", "-q", "--checkpoints=step0,final", "--model-sizes=zoo-40k,zoo-890k")
+    assert result.ret == 0
     ids = [line for line in result.outlines if "::" in line]
-    assert "induction.yaml::induction-heads[zoo-890k@step2048]" in ids
+    assert "induction.mech.yaml::induction-heads[zoo-890k@step2048]" in ids
     assert len(ids) == 2 * 2 * 2
 
 
 def test_xdist_run_prints_matrices_and_writes_results(project):
     result = project.runpytest_subprocess("-n", "2", "--checkpoints=step0,step512,final", "--mech-report=rep")
     result.assert_outcomes(passed=8, xfailed=16)
+    assert result.ret == 0, result.stdout.str()[-3000:]
     result.stdout.fnmatch_lines(["*mechanism matrices*", "*induction-heads v1 [[]zoo[]]*",
                                  "*zoo-890k*✗*✓*✓*step 512 (1.05M tokens)*"])
     cells = results(project)
@@ -44,8 +46,8 @@ def test_xdist_run_prints_matrices_and_writes_results(project):
 
 
 def test_same_matrix_with_and_without_xdist(project):
-    project.runpytest_subprocess("-n", "0", "--checkpoints=step512,final", "--mech-report=a")
-    project.runpytest_subprocess("-n", "2", "--checkpoints=step512,final", "--mech-report=b")
+    assert project.runpytest_subprocess("-n", "0", "--checkpoints=step512,final", "--mech-report=a").ret == 0
+    assert project.runpytest_subprocess("-n", "2", "--checkpoints=step512,final", "--mech-report=b").ret == 0
 
     def key(cells):
         return sorted((c["spec"], c["model"], c["step"], c["outcome"], json.dumps(c["checks"], sort_keys=True)) for c in cells)
@@ -54,11 +56,12 @@ def test_same_matrix_with_and_without_xdist(project):
 
 
 def test_a_broken_spec_fails_alone(project):
-    (project.path / "broken.yaml").write_text("format: 1\nid: broken\nversion: 1\nclaim: x\n"
+    (project.path / "broken.mech.yaml").write_text("format: 1\nid: broken\nversion: 1\nclaim: x\n"
                                               "task: {name: ioi}\nchecks:\n  - behaviour: {metric: logit_dif, min: 1}\n")
     result = project.runpytest_subprocess("-n", "2", "--checkpoints=final", "--model-sizes=zoo-890k")
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(["*broken.yaml:7: checks[[]0[]].behaviour.metric: unknown value 'logit_dif'*"])
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*broken.mech.yaml:7: checks[[]0[]].behaviour.metric: unknown value 'logit_dif'*"])
 
 
 def test_unavailable_model_fails_fast_and_says_how_to_prefetch(project, monkeypatch, tmp_path):
@@ -67,6 +70,7 @@ def test_unavailable_model_fails_fast_and_says_how_to_prefetch(project, monkeypa
     result = project.runpytest_subprocess("-n", "0", "--suite=pythia", "--model-sizes=pythia-70m",
                                "--checkpoints=step1000,step2000", "--mech-report=rep")
     result.assert_outcomes(failed=4)
+    assert result.ret == 1
     result.stdout.fnmatch_lines(["*ModelUnavailable: EleutherAI/pythia-70m@step1000 is not on this machine*hf download*"])
     cells = results(project)
     assert all(c["outcome"] == "error" for c in cells)
@@ -79,15 +83,76 @@ def test_an_extra_model_is_gated_like_the_suite(project):
     result = project.runpytest_subprocess("--checkpoints=final", "--model-sizes=zoo-890k",
                                "--model=pytest-mechanisms/zoo-890k@step0", "--mech-report=rep")
     result.assert_outcomes(passed=2, failed=2)
+    assert result.ret == 1
     result.stdout.fnmatch_lines(["*claim does not hold where the spec expects it*"])
 
 
 def test_bad_option_values_are_reported(project):
     result = project.runpytest_subprocess("--checkpoints=step3")
     result.stdout.fnmatch_lines(["*step3 is not a checkpoint of this suite (nearest: step2)*"])
-    assert result.ret != 0
+    assert result.ret == 1
 
 
 def test_k_selects_cells(project):
     result = project.runpytest_subprocess("--collect-only", "-q", "-k", "890k and step2048")
+    assert result.ret == 0
     assert sum("::" in line for line in result.outlines) == 2
+
+
+@pytest.mark.parametrize("workers", ["2", "8"])
+def test_each_checkpoint_loads_once_and_ids_match_a_plain_run(project, workers):
+    """Under -n every model@checkpoint runs on one worker and is loaded exactly once there, and
+    node ids are those of -n 0 (no xdist ``@group`` suffix for IDEs, --lf and JUnit)."""
+    args = ("--model-sizes=zoo-40k,zoo-890k", "--checkpoints=step0,step512,final")
+    assert project.runpytest_subprocess("-n", "0", *args, "--mech-report=plain").ret == 0
+    result = project.runpytest_subprocess("-n", workers, *args, "--mech-report=xdist")
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    assert "several workers" not in result.stdout.str()
+    cells = results(project, "xdist")
+    loads: dict = {}
+    for c in cells:
+        loads.setdefault((c["model_id"], c["revision"]), []).append((c["worker"], c["loaded_model"]))
+    assert len(loads) == 6
+    for group, runs in loads.items():
+        assert len({w for w, _ in runs}) == 1, group
+        assert sum(loaded for _, loaded in runs) == 1, group
+    assert sorted(c["nodeid"] for c in cells) == sorted(c["nodeid"] for c in results(project, "plain"))
+    assert all("@pytest-mechanisms" not in c["nodeid"] for c in cells)
+
+
+def test_last_failed_reruns_only_the_failed_cell(project):
+    """--lf must find spec items again (pytest 9.2 compares structured node ids)."""
+    args = ("--model-sizes=zoo-890k", "--checkpoints=final", "--model=pytest-mechanisms/zoo-890k@step0")
+    first = project.runpytest_subprocess(*args)
+    first.assert_outcomes(passed=2, failed=2)
+    again = project.runpytest_subprocess(*args, "--lf")
+    again.assert_outcomes(failed=2)
+    assert again.ret == 1 and "known failures not in selected tests" not in again.stdout.str()
+
+
+def test_a_project_without_specs_runs_as_without_the_plugin(pytester):
+    """Installed but unused, the plugin changes nothing: same items, same dist mode and scheduler,
+    and YAML files that merely look like specs are never read."""
+    pytester.makepyfile(test_plain="def test_a(): pass\ndef test_b(): pass\n")
+    pytester.makeconftest("def pytest_sessionfinish(session):\n    print('DIST', session.config.getvalue('dist'))\n")
+    (pytester.path / "docker-compose.yaml").write_text("claim: not a spec\nchecks: [1]\n")
+    (pytester.path / "broken.yaml").write_text("\xff\xfe not yaml: [")
+    runs = [pytester.runpytest_subprocess("-n", "2", "-v", "-s", *extra) for extra in ((), ("-p", "no:mechanisms"))]
+    for result in runs:
+        assert result.ret == 0
+        result.assert_outcomes(passed=2)
+        result.stdout.fnmatch_lines(["*scheduling tests via LoadScheduling*", "*DIST load*"])
+    plain = [pytester.runpytest_subprocess("--collect-only", "-q", *extra).outlines for extra in ((), ("-p", "no:mechanisms"))]
+    assert [line for line in plain[0] if "::" in line] == [line for line in plain[1] if "::" in line]
+
+
+def test_an_error_cell_says_what_failed_in_a_few_lines(project):
+    args = ("-n", "0", "--model-sizes=zoo-890k", "--checkpoints=final", "--model=./missing")
+    result = project.runpytest_subprocess(*args)
+    assert result.ret == 1
+    out = result.stdout.str()
+    section = out.split("induction-heads[missing@final] _")[1].split("\n_")[0].split("\n=")[0]
+    assert len(section.strip().splitlines()) <= 15, section
+    assert "ModelUnavailable: local model path missing does not exist" in section
+    long = project.runpytest_subprocess(*args, "--tb=long").stdout.str()
+    assert len(long.splitlines()) > len(out.splitlines()) + 20  # the full traceback, on request

@@ -20,7 +20,7 @@ def test_random_pythia_70m_fails_every_claim(pytester, tmp_path_factory, monkeyp
     hub = tmp_path_factory.mktemp("hub")
     write_random_pythia("70m", hub, steps=(0, 143000))
     monkeypatch.setenv("HF_HUB_CACHE", str(hub))
-    for spec in SPECS.glob("*.yaml"):
+    for spec in SPECS.glob("*.mech.yaml"):
         shutil.copy(spec, pytester.path / spec.name)
     pytester.makeini("[pytest]\nxfail_strict = true\n")
 
@@ -32,4 +32,5 @@ def test_random_pythia_70m_fails_every_claim(pytester, tmp_path_factory, monkeyp
     expected = {c["spec"] for c in cells if c["expected"]}
     assert expected and all(c["step"] == 143000 for c in cells if c["expected"])
     result.assert_outcomes(failed=len(expected), xfailed=len(cells) - len(expected))
+    assert result.ret == 1  # the expected-to-hold cells fail, and nothing else goes wrong
     assert {c["provenance"]["prepend_bos"] for c in cells} == {False}

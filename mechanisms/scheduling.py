@@ -1,0 +1,112 @@
+"""xdist scheduling that keeps every model@checkpoint on one worker, biggest models first.
+
+Loading a checkpoint costs far more than measuring one claim on it, so all the cells of one
+model@checkpoint must run on the worker that loaded it. xdist's ``loadgroup`` does this by
+rewriting node ids with an ``@group`` suffix, which pytest 9.2 silently ignores
+(pytest-xdist#1386) and which changes the ids users see. This scheduler reads the cell from the
+node id itself instead (``path::spec-id[size@step]``: the cell label is the bracket) and hands
+xdist one work unit per cell, ordered by cost (parameters x claims) so the largest models start
+first and ``-n 8`` workers finish together. Node ids stay exactly those of ``-n 0``.
+
+It only takes over ``--dist load`` (xdist's default with ``-n``), and only once the collection
+shows spec items: a run without specs is scheduled by xdist's own ``LoadScheduling``, unchanged.
+xdist is imported here only, and only when xdist asks for a scheduler.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import OrderedDict
+from collections.abc import Callable
+
+
+def cell_of(nodeid: str, spec_globs: tuple[str, ...]) -> str | None:
+    """The cell label of a spec item's node id, or None for any other item."""
+    path, sep, name = nodeid.partition("::")
+    if not sep or not name.endswith("]") or "[" not in name:
+        return None
+    if not any(fnmatch.fnmatch(path.rsplit("/", 1)[-1], pattern) for pattern in spec_globs):
+        return None
+    return name[name.index("[") + 1 : -1]
+
+
+def make_scheduler(config, log, spec_globs: tuple[str, ...], costs: Callable[[], dict[str, float]]):
+    """The scheduler for a ``--dist load`` run: xdist's, until the collection shows spec items.
+
+    ``costs`` maps cell labels to the relative cost of one claim there (parameter count); it is
+    called only if spec items are scheduled.
+    """
+    from xdist.scheduler import LoadScheduling, LoadScopeScheduling
+
+    class CellScheduling(LoadScopeScheduling):
+        """One work unit per model@checkpoint (other items: one unit each), costliest first."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            cell = cell_of(nodeid, spec_globs)
+            return nodeid if cell is None else f"cell:{cell}"
+
+        def schedule(self) -> None:
+            if self.collection is None and self.collection_is_completed:
+                if not self._check_nodes_have_same_collection():
+                    self.log("**Different tests collected, aborting run**")
+                    return
+                self.collection = list(next(iter(self.registered_collections.values())))
+                self.workqueue.update(units_by_cost(self.collection, self._split_scope, costs()))
+            super().schedule()  # collection is set: xdist hands out units and stops idle workers
+
+    return DeferredScheduling(LoadScheduling(config, log), CellScheduling(config, log), spec_globs)
+
+
+def units_by_cost(collection: list[str], scope_of, costs: dict[str, float]) -> OrderedDict:
+    """Work units ``{scope: {nodeid: False}}``, costliest first (stable for equal costs)."""
+    units: dict[str, dict[str, bool]] = {}
+    for nodeid in collection:
+        units.setdefault(scope_of(nodeid), {})[nodeid] = False
+
+    def cost(scope: str) -> float:
+        if not scope.startswith("cell:"):
+            return 0.0
+        return costs.get(scope[len("cell:"):], max(costs.values(), default=1.0)) * len(units[scope])
+
+    return OrderedDict((scope, units[scope]) for scope in sorted(units, key=cost, reverse=True))
+
+
+class DeferredScheduling:
+    """Feeds both candidate schedulers until collection is complete, then keeps one.
+
+    Before ``schedule()`` xdist only registers nodes and collections, which both candidates
+    record without side effects; after the choice every attribute is the chosen scheduler's,
+    and ``__class__`` reports its class, so ``-v``'s "scheduling tests via ..." line of a run
+    without specs is the same as without this plugin.
+    """
+
+    def __init__(self, plain, cells, spec_globs):
+        self._candidates, self._chosen, self._spec_globs = (plain, cells), None, spec_globs
+
+    def _active(self):
+        return self._chosen if self._chosen is not None else self._candidates[0]
+
+    @property  # type: ignore[misc]
+    def __class__(self):  # noqa: D105 - reports the chosen scheduler's class
+        return type(self._chosen) if self._chosen is not None else DeferredScheduling
+
+    def add_node(self, node) -> None:
+        for sched in self._targets():
+            sched.add_node(node)
+
+    def remove_node(self, node):
+        results = [sched.remove_node(node) for sched in self._targets()]
+        return results[0]
+
+    def add_node_collection(self, node, collection) -> None:
+        for sched in self._targets():
+            sched.add_node_collection(node, collection)
+        if self._chosen is None and self._candidates[0].collection_is_completed:
+            has_cells = any(cell_of(n, self._spec_globs) for n in collection)
+            self._chosen = self._candidates[1] if has_cells else self._candidates[0]
+
+    def _targets(self):
+        return (self._chosen,) if self._chosen is not None else self._candidates
+
+    def __getattr__(self, name):
+        return getattr(self._active(), name)
