@@ -35,15 +35,7 @@ class Cell:
 
 def suite_cells(suite_name: str, sizes_opt: str | None, checkpoints_opt: str) -> list[Cell]:
     suite = get_suite(suite_name)
-    if sizes_opt in (None, "", "default"):
-        sizes = list(suite.default_sizes)
-    elif sizes_opt == "all":
-        sizes = list(suite.sizes)
-    else:
-        sizes = [s.strip() for s in sizes_opt.split(",") if s.strip()]
-        unknown = [s for s in sizes if s not in suite.sizes]
-        if unknown:
-            raise SelectionError(f"suite {suite_name!r} has no size {', '.join(unknown)}; sizes: {', '.join(suite.sizes)}")
+    sizes = _sizes(suite, sizes_opt)
     cells = []
     for name in sizes:
         size = suite.size(name)
@@ -52,6 +44,23 @@ def suite_cells(suite_name: str, sizes_opt: str | None, checkpoints_opt: str) ->
             cells.append(Cell(suite.name, name, size.model_id, step, size.revision(step), size.tokens(step),
                               size.params, suite.prepend_bos))
     return cells
+
+
+def _sizes(suite, sizes_opt: str | None) -> list[str]:
+    if sizes_opt in (None, "default"):
+        return list(suite.default_sizes)
+    if sizes_opt == "all":
+        return list(suite.sizes)
+    sizes = [s.strip() for s in sizes_opt.split(",") if s.strip()]
+    if not sizes:
+        raise SelectionError(f"--model-sizes={sizes_opt!r} names no size; sizes: all, {', '.join(suite.sizes)}")
+    twice = sorted({s for s in sizes if sizes.count(s) > 1})
+    if twice:
+        raise SelectionError(f"--model-sizes names {', '.join(twice)} twice")
+    unknown = [s for s in sizes if s not in suite.sizes]
+    if unknown:
+        raise SelectionError(f"suite {suite.name!r} has no size {', '.join(unknown)}; sizes: {', '.join(suite.sizes)}")
+    return sizes
 
 
 def extra_cell(reference: str, suite_name: str) -> Cell:

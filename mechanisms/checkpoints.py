@@ -28,8 +28,11 @@ def parse_step(text: str) -> int:
 
 def select_steps(selection: str, available: list[int], default: list[int]) -> list[int]:
     """Steps named by ``selection`` among ``available`` (sorted), or raise ``SelectionError``."""
+    parts = [p.strip() for p in selection.split(",") if p.strip()]
+    if not parts:
+        raise SelectionError(f"--checkpoints={selection!r} names no checkpoint; try final, default or all")
     chosen: set[int] = set()
-    for part in (p.strip() for p in selection.split(",") if p.strip()):
+    for part in parts:
         chosen.update(_select_part(part, available, default))
     return sorted(chosen)
 

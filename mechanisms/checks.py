@@ -86,7 +86,10 @@ def heads(run, fields: dict) -> CheckResult:
     chosen, scores = select_heads(run, fields)
     what = fields.get("score") or fields.get("role") or "ids"
     top = {head_name(l, h): round(scores[l, h].item(), 4) for l, h in chosen[:8]} if scores is not None else {}
-    best = round(scores.max().item(), 4) if scores is not None else None
+    best = None
+    if scores is not None:  # the best head among those the selector looks at (its layers only)
+        looked_at = _restrict(torch.ones_like(scores, dtype=torch.bool), fields.get("layers"))
+        best = round(scores[looked_at].max().item(), 4) if looked_at.any() else None
     summary = f"{len(chosen)} head(s) {what}{' >= ' + str(fields['min']) if 'min' in fields else ''} (needs {need}); best {best}"
     return CheckResult(len(chosen) >= need, summary, {"n_heads": len(chosen), "heads": top, "max_score": best})
 
@@ -98,9 +101,12 @@ def damage(metric: str, clean: float, ablated: float) -> float:
     return change if metric in LOWER_IS_BETTER else -change
 
 
+MIN_BASELINE = 0.05  # a relative change of a metric closer to 0 than this is noise over a tiny number
+
+
 def _meaningful(metric: str, clean: float) -> bool:
     """A relative drop only means something when the model shows the behaviour at all."""
-    return clean < 2.0 if metric in LOWER_IS_BETTER else clean > 0
+    return clean < 2.0 if metric in LOWER_IS_BETTER else clean >= MIN_BASELINE
 
 
 def ablation(run, fields: dict) -> CheckResult:

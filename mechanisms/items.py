@@ -11,6 +11,7 @@ table. A spec that does not parse becomes one failing item; the other specs stil
 """
 
 import fnmatch
+import json
 
 import pytest
 
@@ -32,26 +33,46 @@ def is_spec_file(path, config) -> bool:
     return any(fnmatch.fnmatch(path.name, pattern) for pattern in spec_globs(config))
 
 
+def is_spec_nodeid(nodeid: str, globs) -> bool:
+    name = nodeid.partition("::")[0].rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatch(name, pattern) for pattern in globs)
+
+
 class ClaimMismatch(Exception):
     """The measured claim disagrees with what the spec expects for this cell."""
+
+
+SEEN_KEY = pytest.StashKey()  # spec id -> the file that defined it first, this run
+INVALID_KEY = pytest.StashKey()  # every invalid spec's message, for --collect-only
 
 
 class SpecFile(pytest.File):
     def collect(self):
         try:
             spec = load_spec(self.path)
+            self._claim_id(spec)
         except SpecError as error:
+            self.config.stash.setdefault(INVALID_KEY, []).append(str(error))
             yield InvalidSpecItem.from_parent(self, name="<invalid spec>", error=error)
             return
+        for mark in spec.marks:  # registered, so --strict-markers accepts them
+            self.config.addinivalue_line("markers", f"{mark}: a mark set by mechanism specs")
         plan = self.config.stash[PLAN_KEY]
         cells = plan.cells  # built once per run; a bad option value becomes plan.error
         if plan.error:
             yield InvalidSpecItem.from_parent(self, name="<invalid options>", error=plan.error)
             return
         for cell in cells:
-            if cell.suite in spec.applies_to:
+            if spec.applies(cell):
                 yield SpecItem.from_parent(self, name=f"{spec.id}[{cell.label}]", spec=spec, cell=cell,
                                            nodeid=_cell_nodeid(self, spec.id, cell.label))
+
+    def _claim_id(self, spec) -> None:
+        seen = self.config.stash.setdefault(SEEN_KEY, {})
+        first = seen.setdefault(spec.id, self.path)
+        if first != self.path:
+            raise SpecError(self.path, spec.id_line, "id", f"{spec.id!r} is already the id of {first}; "
+                            "spec ids name matrices and must be unique in a run")
 
 
 def _cell_nodeid(parent, spec_id: str, label: str):
@@ -64,6 +85,7 @@ def _cell_nodeid(parent, spec_id: str, label: str):
     if parent_id is not None and hasattr(parent_id, "with_params"):
         return parent_id.child(spec_id).with_params(label)
     return f"{parent.nodeid}::{spec_id}[{label}]"
+
 
 
 class InvalidSpecItem(pytest.Item):
@@ -98,10 +120,10 @@ class SpecItem(pytest.Item):
             record.update(measure(self.spec, self.cell, self.config.stash[OPTIONS_KEY]))
         except Exception as exc:
             record.update(holds=None, outcome="error", error=f"{type(exc).__name__}: {exc}")
-            self.user_properties.append((RECORD_KEY, record))
+            self.user_properties.append((RECORD_KEY, json.dumps(record, sort_keys=True)))  # JSON in JUnit too
             raise
         record["outcome"] = "holds" if record["holds"] else "absent"
-        self.user_properties.append((RECORD_KEY, record))
+        self.user_properties.append((RECORD_KEY, json.dumps(record, sort_keys=True)))  # JSON in JUnit too
         self._judge(record)
 
     def _judge(self, record):

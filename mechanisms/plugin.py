@@ -6,6 +6,7 @@ installing pytest-mechanisms costs nothing in unrelated test runs. Hooks follow 
 reference (https://docs.pytest.org/en/stable/reference/reference.html#hooks).
 """
 
+import json
 import os
 
 import pytest
@@ -16,6 +17,8 @@ GROUP = "mechanisms"
 RECORDS_KEY = pytest.StashKey()  # the controller's cell records, in report order
 SPLIT_KEY = pytest.StashKey()  # xdist groups that ran on more than one worker
 REPORT_DIR_KEY = pytest.StashKey()
+EXPECTED_KEY = pytest.StashKey()  # spec cells collected for this run (to flag partial results)
+USED_KEY = pytest.StashKey()  # this run collected spec files: results.json is (re)written
 _CURRENT = {"records": []}  # pytest_runtest_logreport gets no config: the session's record list
 
 
@@ -117,9 +120,10 @@ def pytest_collection_modifyitems(items):
 def pytest_runtest_logreport(report):
     if report.when != "call":  # user_properties ride on setup/teardown reports too
         return
-    record = dict(report.user_properties).get(_items.RECORD_KEY) if report.user_properties else None
-    if record is None:
+    text = dict(report.user_properties).get(_items.RECORD_KEY) if report.user_properties else None
+    if text is None:
         return
+    record = json.loads(text)
     node = getattr(report, "node", None)  # the xdist worker, on the controller
     record = dict(record, nodeid=report.nodeid,
                   test_outcome=report.outcome if not hasattr(report, "wasxfail") else "xfailed",
@@ -129,24 +133,69 @@ def pytest_runtest_logreport(report):
 
 def pytest_sessionstart(session):
     _CURRENT["records"] = session.config.stash[RECORDS_KEY]
+    if not hasattr(session.config, "workerinput") and session.config.getoption("mech_report"):
+        _check_writable(session.config.getoption("mech_report"))
+
+
+def _check_writable(directory: str) -> None:
+    """An unwritable --mech-report fails before anything is measured, not after the run."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with open(os.path.join(directory, ".write-test"), "w"):
+            pass
+        os.remove(os.path.join(directory, ".write-test"))
+    except OSError as exc:
+        raise pytest.UsageError(f"--mech-report={directory}: cannot write there ({exc.strerror or exc})") from None
+
+
+def pytest_collection_finish(session):
+    """How many cells this run should record (without xdist; under xdist see the hook below)."""
+    if not hasattr(session.config, "workerinput"):
+        cells = [item for item in session.items if isinstance(item, _items.SpecItem)]
+        session.config.stash[EXPECTED_KEY] = len(cells)
+        if cells or session.config.stash.get(_items.INVALID_KEY, None):
+            session.config.stash[USED_KEY] = True
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    from .scheduling import cell_of
+
+    config, globs = node.config, _items.spec_globs(node.config)
+    config.stash[EXPECTED_KEY] = sum(cell_of(i, globs) is not None for i in ids)
+    if any(_items.is_spec_nodeid(i, globs) for i in ids):
+        config.stash[USED_KEY] = True
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if hasattr(session.config, "workerinput") or not _CURRENT["records"]:
+    config = session.config
+    records = _CURRENT["records"]
+    used = records or config.stash.get(USED_KEY, False) or config.getoption("mech_report")
+    if hasattr(config, "workerinput") or not used:
         return
     from .grouping import split_groups
     from .report import write_reports
 
-    split = split_groups(_CURRENT["records"])
-    session.config.stash[SPLIT_KEY] = split
-    if split and session.config.getvalue("dist") == "load":  # our scheduler's job: a bug if split
+    split = split_groups(records)
+    config.stash[SPLIT_KEY] = split
+    if split and config.getvalue("dist") == "load":  # our scheduler's job: a bug if split
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    directory = session.config.getoption("mech_report") or os.path.join(str(session.config.rootpath), ".mechanisms")
-    session.config.stash[REPORT_DIR_KEY] = write_reports(_CURRENT["records"], directory)
+    complete = (exitstatus not in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+                and len(records) == config.stash.get(EXPECTED_KEY, len(records)))
+    directory = config.getoption("mech_report") or os.path.join(str(config.rootpath), ".mechanisms")
+    run = {"complete": complete, "command": ["pytest", *config.invocation_params.args]}
+    config.stash[REPORT_DIR_KEY] = write_reports(records, directory, run)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if hasattr(config, "workerinput") or not _CURRENT["records"]:
+    if hasattr(config, "workerinput"):
+        return
+    invalid = config.stash.get(_items.INVALID_KEY, [])
+    if invalid and config.option.collectonly:
+        terminalreporter.section("invalid mechanism specs")
+        for message in invalid:
+            terminalreporter.write_line(message, red=True)
+    if not _CURRENT["records"]:
         return
     from .report import render_matrices
 

@@ -91,5 +91,16 @@ ROLES = {
     "successor_heads": Entry("mechanisms.roles:successor_heads", "successor score >= 0.5"),
 }
 
+# Bounds on every count a spec may set, checked when the spec loads (a spec asking for a billion
+# prompts is an error, not a hung run), and the closed choices of string parameters.
+PARAM_BOUNDS = {"n_prompts": (1, 4096), "span": (2, 1024), "seed": (0, 2**32 - 1)}
+PARAM_CHOICES = {
+    "templates": ("train", "held_out"),
+    "corruption": ("s2_io", "random_names"),
+    "constructions": ("all", "simple", "prep", "subj_rel", "obj_rel", "sent_comp"),  # comma lists allowed
+}
+# Tasks without corrupted prompts cannot back interchange ablations, path patching or `on: corrupted`.
+CLEAN_ONLY_TASKS = ("repeated_tokens", "successor")
+
 CHECK_KINDS = ("behaviour", "heads", "ablation", "path")
 ABLATIONS = ("zero", "mean", "resample")

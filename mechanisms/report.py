@@ -9,8 +9,11 @@ in tokens.
 
 import json
 import os
+import tempfile
 from collections import defaultdict
 
+EMERGES_NOTE = ("emerges: the first checkpoint of this run from which the claim holds at every later "
+                "checkpoint of this run (checkpoints not selected are not looked at)")
 SYMBOL = {"holds": "✓", "absent": "✗", "error": "E"}
 
 
@@ -87,6 +90,7 @@ def render_matrices(records) -> list[str]:
     for key, m in sorted(matrices(records).items()):
         lines += render_matrix(key, m) + [""]
     lines.append("✓ holds  ✗ absent  E error  · not run  ! disagrees with the spec's expectation")
+    lines.append(EMERGES_NOTE)
     return lines
 
 
@@ -103,14 +107,26 @@ def markdown(records) -> str:
             cells = " | ".join(_cell_text(m["cells"].get((model, s))) for s in m["steps"])
             parts.append(f"| {model} | {cells} | {when} |")
         parts.append("")
+    parts.append(EMERGES_NOTE[0].upper() + EMERGES_NOTE[1:] + ".")
     return "\n".join(parts)
 
 
-def write_reports(records, directory) -> str:
+def write_reports(records, directory, run: dict | None = None) -> str:
+    """results.json and matrix.md, each replaced atomically (a reader never sees half a file).
+
+    ``run`` adds ``complete`` (false after Ctrl-C, ``-x`` or a crash: some cells are missing) and
+    the command line; an empty run still writes, so an old run's file never passes for this one.
+    """
     os.makedirs(directory, exist_ok=True)
     ordered = sorted(records, key=lambda r: (r["spec"], r["suite"], r.get("params") or 0, r["model"], _step_key(r["step"])))
-    with open(os.path.join(directory, "results.json"), "w") as fh:
-        json.dump({"format": 1, "cells": ordered}, fh, indent=1, sort_keys=True)
-    with open(os.path.join(directory, "matrix.md"), "w") as fh:
-        fh.write(markdown(records))
+    document = {"format": 1, **(run or {}), "cells": ordered}
+    _replace(os.path.join(directory, "results.json"), json.dumps(document, indent=1, sort_keys=True))
+    _replace(os.path.join(directory, "matrix.md"), markdown(records))
     return str(directory)
+
+
+def _replace(path: str, text: str) -> None:
+    with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), prefix=".tmp-", delete=False,
+                                     encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(fh.name, path)

@@ -52,7 +52,14 @@ def make_scheduler(config, log, spec_globs: tuple[str, ...], costs: Callable[[],
                     return
                 self.collection = list(next(iter(self.registered_collections.values())))
                 self.workqueue.update(units_by_cost(self.collection, self._split_scope, costs()))
-            super().schedule()  # collection is set: xdist hands out units and stops idle workers
+                super().schedule()  # collection is set: one unit per worker, idle workers stop
+                # A second unit where the first is short, as xdist does: a worker holds its last
+                # item until it knows the next one or is shut down, so two one-item units on two
+                # workers would each wait forever.
+                for node in self.nodes:
+                    self._reschedule(node)
+                return
+            super().schedule()
 
     return DeferredScheduling(LoadScheduling(config, log), CellScheduling(config, log), spec_globs)
 

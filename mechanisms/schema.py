@@ -12,6 +12,9 @@ from . import registry
 from .suites import SUITE_NAMES
 
 FORMAT = 1
+# marks that change how pytest runs an item: a spec's verdict comes from its expectation only
+RESERVED_MARKS = ("skip", "skipif", "xfail", "parametrize", "usefixtures", "filterwarnings",
+                  "xdist_group", "mechanisms", "tryfirst", "trylast")
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 HEAD_ID_PATTERN = r"^L\d+H\d+$"
 
@@ -85,21 +88,27 @@ def spec_schema() -> dict:
         "required": ["format", "id", "version", "claim", "task", "checks"],
         "properties": {
             "format": {"const": FORMAT, "description": "spec format version"},
-            "id": {"type": "string", "pattern": ID_PATTERN, "description": "the claim's name in node ids"},
+            "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80,
+                   "description": "the claim's name in node ids: lower-case letters, digits, - _ ."},
             "version": {"type": "integer", "minimum": 1, "description": "bump when the claim changes"},
-            "claim": {"type": "string", "minLength": 1, "description": "the claim, in words"},
-            "marks": {"type": "array", "items": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}},
+            "claim": {"type": "string", "minLength": 1, "maxLength": 4000, "description": "the claim, in words"},
+            "marks": {"type": "array", "maxItems": 16,
+                      "items": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$", "maxLength": 64,
+                                "not": {"enum": list(RESERVED_MARKS)}},
+                      "description": "your own marks for -m selection; pytest's and xdist's marks are refused"},
             "task": {
                 "type": "object", "additionalProperties": False, "required": ["name"],
                 "properties": {"name": {"enum": sorted(registry.TASKS)}, "params": {"type": "object"},
                                "by_suite": _SUITE_OVERRIDES},
             },
             "checks": {
-                "type": "array", "minItems": 1,
+                "type": "array", "minItems": 1, "maxItems": 64,
                 "items": {"type": "object", "minProperties": 1, "maxProperties": 1,
                           "additionalProperties": False, "properties": kinds},
             },
-            "applies_to": {"type": "array", "minItems": 1, "items": {"enum": list(SUITE_NAMES)}},
+            "applies_to": {"type": "array", "minItems": 1,
+                           "items": {"type": "string", "pattern": rf"^({'|'.join(SUITE_NAMES)})(:[A-Za-z0-9_.-]+)?$"},
+                           "description": "suites (zoo), or single sizes of a suite (zoo:zoo-890k); default: all"},
             "expect": {
                 "type": "object",
                 "propertyNames": {"enum": list(SUITE_NAMES)},

@@ -6,6 +6,7 @@ metric that reads the task's answer format, a score that needs another task's da
 parameters). A spec that asserts nothing cannot be written: ``checks`` needs one entry.
 """
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +80,13 @@ class Spec:
     applies_to: tuple
     expect: dict
     marks: tuple = ()
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    id_line: int = 1
+    sizes_only: dict = field(default_factory=dict)  # suite -> the only sizes it applies to
+
+    def applies(self, cell) -> bool:
+        """Whether the spec has a cell here (``applies_to: [zoo:zoo-890k]`` limits sizes)."""
+        only = self.sizes_only.get(cell.suite)
+        return cell.suite in self.applies_to and (only is None or cell.extra or cell.size in only)
 
     def params_for(self, suite: str | None) -> dict:
         return {**self.task_params, **self.task_by_suite.get(suite, {})}
@@ -92,8 +99,18 @@ class Spec:
 
 # --- YAML with line numbers -------------------------------------------------------------
 
+MAX_SPEC_BYTES = 256 * 1024  # the largest bundled spec is under 3 KiB
+MAX_NODES = 20_000  # YAML nodes after alias expansion (an alias bomb expands to billions)
+MAX_DEPTH = 32
+
+
 def _lines(node, path=(), out=None) -> dict:
+    """``{field path: line}`` for every node, refusing duplicate keys, alias bombs and deep nests."""
     out = {} if out is None else out
+    if len(out) >= MAX_NODES or len(path) > MAX_DEPTH:
+        why = f"more than {MAX_NODES} YAML nodes once aliases are expanded" if len(out) >= MAX_NODES \
+            else f"nested deeper than {MAX_DEPTH} levels"
+        raise ValueError((node.start_mark.line + 1, path, f"too large: {why}"))
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen = set()
@@ -145,12 +162,20 @@ def schema_errors(value, schema: dict, path=()):
     if "enum" in schema and value not in schema["enum"]:
         yield path, f"unknown value {value!r}; expected one of: {', '.join(map(str, schema['enum']))}"
         return
+    if "not" in schema and value in schema["not"].get("enum", ()):
+        yield path, f"{value!r} is reserved (pytest's or this plugin's own mark); use a name of your own"
+        return
     if "type" in schema and not _type_ok(value, schema["type"]):
         yield path, f"must be {schema['type'] if isinstance(schema['type'], str) else ' or '.join(schema['type'])}, got {type(value).__name__} {value!r}"
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, f"must be a finite number, got {value}"
         return
     if isinstance(value, str):
         if len(value) < schema.get("minLength", 0):
             yield path, "must not be empty"
+        if len(value) > schema.get("maxLength", len(value)):
+            yield path, f"is {len(value)} characters long; at most {schema['maxLength']}"
         if "pattern" in schema and not re.match(schema["pattern"], value):
             yield path, f"{value!r} does not match {schema['pattern']}"
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < schema.get("minimum", value):
@@ -164,6 +189,9 @@ def schema_errors(value, schema: dict, path=()):
 def _array_errors(value: list, schema: dict, path: tuple):
     if len(value) < schema.get("minItems", 0):
         yield path, f"needs at least {schema['minItems']} item(s)"
+    if len(value) > schema.get("maxItems", len(value)):
+        yield path, f"has {len(value)} items; at most {schema['maxItems']}"
+        return
     for i, item in enumerate(value):
         if "items" in schema:
             yield from schema_errors(item, schema["items"], path + (i,))
@@ -201,6 +229,8 @@ def _semantic_errors(data: dict):
     for suite, params in data["task"].get("by_suite", {}).items():
         yield from _param_errors(task, params, ("task", "by_suite", suite))
     kinds = spec_schema()["properties"]["checks"]["items"]["properties"]
+    yield from _expect_errors(data.get("expect", {}))
+    yield from _applies_to_errors(data.get("applies_to", ()))
     for i, check in enumerate(data["checks"]):
         kind, body = next(iter(check.items()))
         yield from _check_errors(task, kind, body, ("checks", i, kind))
@@ -218,9 +248,38 @@ def _param_errors(task: str, params: dict, path: tuple):
             yield path + (name,), f"unknown parameter {name!r} for task {task!r}; known: {', '.join(table)}"
         elif not _type_ok(value, {int: "integer", str: "string", float: "number"}[table[name][0]]):
             yield path + (name,), f"must be {table[name][0].__name__}, got {value!r}"
+        else:
+            message = _param_value_error(name, value)
+            if message:
+                yield path + (name,), message
+
+
+def _param_value_error(name: str, value) -> str | None:
+    if name in registry.PARAM_BOUNDS:
+        low, high = registry.PARAM_BOUNDS[name]
+        if not low <= value <= high:
+            return f"must be between {low} and {high}, got {value}"
+    if name in registry.PARAM_CHOICES:
+        known = registry.PARAM_CHOICES[name]
+        unknown = [v.strip() for v in value.split(",")] if name == "constructions" else [value]
+        unknown = [v for v in unknown if v not in known]
+        if unknown:
+            return f"unknown value {', '.join(map(repr, unknown))}; known: {', '.join(known)}"
+    if name == "pool" and value != "all":
+        try:
+            re.compile(value)
+        except re.error as exc:
+            return f"not a valid regular expression ({exc})"
+    return None
 
 
 def _check_errors(task: str, kind: str, body: dict, path: tuple):
+    if task in registry.CLEAN_ONLY_TASKS:
+        needs_corrupted = (kind == "path" or (kind == "ablation" and body.get("method") == "resample")
+                           or body.get("on") == "corrupted")
+        if needs_corrupted:
+            yield path, (f"task {task!r} has no corrupted prompts, which this check needs; tasks with "
+                         f"them: {', '.join(t for t in registry.TASKS if t not in registry.CLEAN_ONLY_TASKS)}")
     if "metric" in body:
         answer = registry.TASKS[task].answer
         if registry.METRICS[body["metric"]].answer != answer:
@@ -249,6 +308,69 @@ def _selector_errors(task: str, sel: dict, path: tuple):
         yield path + (chosen[0],), f"{sel[chosen[0]]!r} is measured on task {entry.tasks[0]!r}, not on {task!r}"
 
 
+def _expect_errors(expect: dict):
+    """Sizes, steps and cells named in ``expect`` must exist in the suite's catalogue."""
+    from .suites import get_suite
+
+    for suite_name, e in expect.items():
+        try:
+            suite = get_suite(suite_name)
+        except (KeyError, FileNotFoundError) as exc:
+            yield ("expect", suite_name), str(exc).strip("'\"")
+            continue
+        sizes = e.get("sizes", "all")
+        named = list(sizes) if isinstance(sizes, (list, dict)) else ([] if sizes == "all" else [sizes])
+        for name in named:
+            if name not in suite.sizes:
+                yield ("expect", suite_name, "sizes", name), f"suite {suite_name!r} has no size {name!r}; sizes: {', '.join(suite.sizes)}"
+        steps = [("from_step", e["from_step"])] if "from_step" in e else []
+        steps += [(("sizes", n), v) for n, v in sizes.items()] if isinstance(sizes, dict) else []
+        for where, step in steps:
+            sizes_checked = [sizes_n for sizes_n in (named if isinstance(sizes, dict) else suite.sizes) if sizes_n in suite.sizes]
+            if isinstance(where, tuple):
+                sizes_checked = [where[1]] if where[1] in suite.sizes else []
+            for size_name in sizes_checked:
+                known = suite.size(size_name).steps
+                if known and step not in known:
+                    path = ("expect", suite_name, *(where if isinstance(where, tuple) else (where,)))
+                    yield path, f"{size_name} has no checkpoint step{step}; {_nearest(step, known)}"
+                    break
+        for i, cell in enumerate(e.get("unstable", ())):
+            message = _cell_error(suite, cell)
+            if message:
+                yield ("expect", suite_name, "unstable", i), message
+
+
+def _applies_to_errors(applies_to):
+    from .suites import get_suite
+
+    for i, entry in enumerate(applies_to):
+        suite_name, _, size = entry.partition(":")
+        if size:
+            try:
+                sizes = get_suite(suite_name).sizes
+            except (KeyError, FileNotFoundError) as exc:
+                yield ("applies_to", i), str(exc).strip("'\"")
+                continue
+            if size not in sizes:
+                yield ("applies_to", i), f"suite {suite_name!r} has no size {size!r}; sizes: {', '.join(sizes)}"
+
+
+def _nearest(step: int, known) -> str:
+    return f"nearest: step{min(known, key=lambda s: abs(s - step))}"
+
+
+def _cell_error(suite, cell: str) -> str | None:
+    size_name, _, step_text = cell.rpartition("@")
+    if size_name not in suite.sizes:
+        return f"{cell}: suite {suite.name!r} has no size {size_name!r}"
+    known = suite.size(size_name).steps
+    if step_text == "final" or not known:
+        return None if step_text == "final" else f"{cell}: {size_name} has only its final weights"
+    step = int(step_text[4:])
+    return None if step in known else f"{cell}: {size_name} has no checkpoint step{step}; {_nearest(step, known)}"
+
+
 # --- building the Spec ---------------------------------------------------------------------
 
 def parse_spec(text: str, path) -> Spec:
@@ -258,6 +380,8 @@ def parse_spec(text: str, path) -> Spec:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SpecError(path, mark.line + 1 if mark else 1, "(yaml)", str(exc).replace("\n", " ")) from None
+    except RecursionError:
+        raise SpecError(path, 1, "(yaml)", "nested too deeply") from None
     if node is None or not isinstance(data, dict):
         raise SpecError(path, 1, "(top level)", "a spec must be a YAML mapping")
     try:
@@ -298,11 +422,21 @@ def _build(data: dict, path, lines: dict) -> Spec:
         task_params={**defaults, **task.get("params", {})},
         task_by_suite=task.get("by_suite", {}),
         checks=tuple(checks),
-        applies_to=tuple(data.get("applies_to", SUITE_NAMES)),
+        applies_to=tuple(dict.fromkeys(a.partition(":")[0] for a in data.get("applies_to", SUITE_NAMES))),
+        sizes_only=_sizes_only(data.get("applies_to", ())),
         expect=expect,
         marks=tuple(data.get("marks", ())),
-        raw=data,
+        id_line=_line_of(lines, ("id",)),
     )
+
+
+def _sizes_only(applies_to) -> dict:
+    only: dict = {}
+    for entry in applies_to:
+        suite, _, size = entry.partition(":")
+        if size:
+            only[suite] = only.get(suite, ()) + (size,)
+    return only
 
 
 def _sizes(value):
@@ -312,4 +446,18 @@ def _sizes(value):
 
 
 def load_spec(path) -> Spec:
-    return parse_spec(Path(path).read_text(), path)
+    """Read and parse one spec file; every way it can be unusable is a ``SpecError``."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SPEC_BYTES + 1)
+    except OSError as exc:
+        raise SpecError(path, 1, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(path, 1, "(file)", f"larger than {MAX_SPEC_BYTES // 1024} KiB; a spec is a short text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SpecError(path, line, "(file)", f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    return parse_spec(text, path)

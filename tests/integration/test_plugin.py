@@ -156,3 +156,11 @@ def test_an_error_cell_says_what_failed_in_a_few_lines(project):
     assert "ModelUnavailable: local model path missing does not exist" in section
     long = project.runpytest_subprocess(*args, "--tb=long").stdout.str()
     assert len(long.splitlines()) > len(out.splitlines()) + 20  # the full traceback, on request
+
+
+def test_a_single_cell_under_xdist_finishes(project):
+    """One one-item work unit per worker must still run (xdist workers hold their last item)."""
+    (project.path / "ioi.mech.yaml").unlink()
+    result = project.runpytest_subprocess("-n", "2", "--model-sizes=zoo-890k", "--checkpoints=final", timeout=120)
+    assert result.ret == 0
+    result.assert_outcomes(passed=1)
