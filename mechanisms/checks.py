@@ -37,6 +37,10 @@ def parse_head(text: str) -> tuple[int, int]:
 def _restrict(mask: torch.Tensor, layers) -> torch.Tensor:
     if layers is None:
         return mask
+    beyond = [l for l in layers if l >= mask.shape[0]]
+    if beyond:
+        raise ValueError(f"layers {beyond} do not exist in a {mask.shape[0]}-layer model "
+                         "(limit the spec's sizes with applies_to: [suite:size])")
     keep = torch.zeros_like(mask)
     keep[[l for l in layers if l < mask.shape[0]]] = True
     return mask & keep

@@ -151,6 +151,8 @@ class SpecItem(pytest.Item):
         r = excinfo.value.args[0]
         head = ("claim holds where the spec expects it absent (emerged earlier or in another size?)"
                 if r["holds"] else "claim does not hold where the spec expects it")
+        if self.cell.extra:
+            head = "claim does not hold on this extra --model, which is expected to hold every claim"
         lines = [f"{self.spec.id} v{self.spec.version} @ {self.cell.label}: {head}", f"  claim: {self.spec.claim}"]
         lines += [f"  [{'ok' if c['holds'] else 'FAIL'}] {c['check']}: {c['summary']}" for c in r["checks"]]
         return "\n".join(lines)

@@ -36,6 +36,10 @@ class TaskRun:
         import torch
 
         tokens = self.data.padded(corrupted=corrupted)
+        context = getattr(self.model.bridge.cfg, "n_ctx", None)
+        if context and tokens.shape[1] > context:
+            raise ValueError(f"task {self.task_name!r} prompts are {tokens.shape[1]} tokens long, longer than "
+                             f"the model's context of {context} (lower span or use shorter prompts)")
         with torch.inference_mode():
             logits, cache = self.model.bridge.run_with_cache(tokens, names_filter=_wanted)
         missing = [n for n in ("blocks.0.attn.hook_pattern", "blocks.0.attn.hook_z") if n not in cache]
