@@ -26,7 +26,10 @@ def table(records) -> str:
     for spec, m in sorted(mats.items()):
         cells = []
         for size in sizes:
-            onset = emergence(m, size) if size in m["rows"] else None
+            if size not in m["rows"]:  # the spec has no cells there (applies_to names sizes)
+                cells.append("n/a")
+                continue
+            onset = emergence(m, size)
             cells.append("never" if onset is None else f"{onset[0]}{_tokens(onset[1])}")
         lines.append(f"| {spec} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
