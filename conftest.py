@@ -1,10 +1,7 @@
-"""Repository-level conftest: the plugin itself is registered through the ``pytest11`` entry
-point (``pip install -e .``); this file only makes the source tree importable without an install,
-so ``pytest`` works in a fresh clone before ``pip install`` has run."""
+"""Repository-level conftest, kept empty on purpose.
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+The plugin is registered through its ``pytest11`` entry point, so it runs only once the package
+is installed (``pip install -e .``, the README's first command); without the install ``pytest``
+collects no spec. Project-wide test settings live in ``pytest.ini``, fixtures in
+``tests/conftest.py``.
+"""

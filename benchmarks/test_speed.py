@@ -4,14 +4,14 @@
 
 Targets on a 2-core CPU: booting a zoo checkpoint < 0.5 s; one shared IOI forward pass (64
 prompts) < 50 ms for zoo-890k; a cell whose model is missing fails in < 2 s. Real-size timings use
-random-init Pythia snapshots (``mechanisms.random_init``): a forward pass costs the same for random
+random-init Pythia snapshots (``mechanisms.tools.random_init``): a forward pass costs the same for random
 and trained weights.
 """
 
 import pytest
 
-from mechanisms.loading import boot
-from mechanisms.runs import TaskRun
+from mechanisms.measure.runs import TaskRun
+from mechanisms.models.loading import boot
 
 SIZES = ["zoo-40k", "zoo-890k"]
 PYTHIA_SIZES = ["70m", "160m"]
@@ -20,7 +20,7 @@ IOI = {"n_prompts": 64, "seed": 0, "templates": "train", "corruption": "s2_io"}
 
 @pytest.fixture(scope="module")
 def pythia_hub(tmp_path_factory):
-    from mechanisms.random_init import write_random_pythia
+    from mechanisms.tools.random_init import write_random_pythia
 
     hub = tmp_path_factory.mktemp("hub")
     for size in PYTHIA_SIZES:

@@ -12,14 +12,15 @@ table. A spec that does not parse becomes one failing item; the other specs stil
 
 import fnmatch
 import json
+from typing import Any
 
 import pytest
 
-from .spec import SpecError, load_spec
+from .spec.loader import SpecError, load_spec
 
 RECORD_KEY = "mechanisms.cell"  # the user_properties key that carries a cell's record
-PLAN_KEY = pytest.StashKey()  # the run's cells (mechanisms.plugin.Plan)
-OPTIONS_KEY = pytest.StashKey()  # measuring options: threads, device, allow_download
+PLAN_KEY: pytest.StashKey[Any] = pytest.StashKey()  # the run's cells (mechanisms.plugin.Plan)
+OPTIONS_KEY: pytest.StashKey[dict] = pytest.StashKey()  # measuring options: threads, device, allow_download
 SPEC_FILES_INI = "mech_spec_files"  # glob patterns of spec file names, like python_files
 DEFAULT_SPEC_FILES = ("*.mech.yaml", "*.mech.yml")
 
@@ -42,8 +43,10 @@ class ClaimMismatch(Exception):
     """The measured claim disagrees with what the spec expects for this cell."""
 
 
-SEEN_KEY = pytest.StashKey()  # spec id -> the file that defined it first, this run
-INVALID_KEY = pytest.StashKey()  # every invalid spec's message, for --collect-only
+SEEN_KEY: pytest.StashKey[dict] = pytest.StashKey()  # spec id -> the file that defined it first, this run
+INVALID_KEY: pytest.StashKey[list[str]] = (
+    pytest.StashKey()
+)  # every invalid spec's message, for --collect-only
 
 
 class SpecFile(pytest.File):
@@ -64,15 +67,25 @@ class SpecFile(pytest.File):
             return
         for cell in cells:
             if spec.applies(cell):
-                yield SpecItem.from_parent(self, name=f"{spec.id}[{cell.label}]", spec=spec, cell=cell,
-                                           nodeid=_cell_nodeid(self, spec.id, cell.label))
+                yield SpecItem.from_parent(
+                    self,
+                    name=f"{spec.id}[{cell.label}]",
+                    spec=spec,
+                    cell=cell,
+                    nodeid=_cell_nodeid(self, spec.id, cell.label),
+                )
 
     def _claim_id(self, spec) -> None:
         seen = self.config.stash.setdefault(SEEN_KEY, {})
         first = seen.setdefault(spec.id, self.path)
         if first != self.path:
-            raise SpecError(self.path, spec.id_line, "id", f"{spec.id!r} is already the id of {first}; "
-                            "spec ids name matrices and must be unique in a run")
+            raise SpecError(
+                self.path,
+                spec.id_line,
+                "id",
+                f"{spec.id!r} is already the id of {first}; "
+                "spec ids name matrices and must be unique in a run",
+            )
 
 
 def _cell_nodeid(parent, spec_id: str, label: str):
@@ -85,7 +98,6 @@ def _cell_nodeid(parent, spec_id: str, label: str):
     if parent_id is not None and hasattr(parent_id, "with_params"):
         return parent_id.child(spec_id).with_params(label)
     return f"{parent.nodeid}::{spec_id}[{label}]"
-
 
 
 class InvalidSpecItem(pytest.Item):
@@ -112,7 +124,7 @@ class SpecItem(pytest.Item):
             self.add_marker(getattr(pytest.mark, mark))
 
     def runtest(self):
-        from .evaluation import base_record, measure
+        from .measure.evaluation import base_record, measure
 
         record = base_record(self.spec, self.cell)
         record["group"] = self.cell.group
@@ -149,11 +161,17 @@ class SpecItem(pytest.Item):
                 return super().repr_failure(excinfo)
             return short_error(self, excinfo)
         r = excinfo.value.args[0]
-        head = ("claim holds where the spec expects it absent (emerged earlier or in another size?)"
-                if r["holds"] else "claim does not hold where the spec expects it")
+        head = (
+            "claim holds where the spec expects it absent (emerged earlier or in another size?)"
+            if r["holds"]
+            else "claim does not hold where the spec expects it"
+        )
         if self.cell.extra:
             head = "claim does not hold on this extra --model, which is expected to hold every claim"
-        lines = [f"{self.spec.id} v{self.spec.version} @ {self.cell.label}: {head}", f"  claim: {self.spec.claim}"]
+        lines = [
+            f"{self.spec.id} v{self.spec.version} @ {self.cell.label}: {head}",
+            f"  claim: {self.spec.claim}",
+        ]
         lines += [f"  [{'ok' if c['holds'] else 'FAIL'}] {c['check']}: {c['summary']}" for c in r["checks"]]
         return "\n".join(lines)
 
@@ -171,10 +189,12 @@ def short_error(item, excinfo, max_lines: int = 10) -> str:
     if len(message) > max_lines:
         message = message[:max_lines] + [f"... ({len(message) - max_lines} more lines)"]
     where = excinfo.traceback[-1] if excinfo.traceback else None
-    lines = [f"{item.spec.id} v{item.spec.version} @ {item.cell.label}: measuring failed",
-             f"  {type(excinfo.value).__name__}: {message[0]}", *(f"  {line}" for line in message[1:])]
+    lines = [
+        f"{item.spec.id} v{item.spec.version} @ {item.cell.label}: measuring failed",
+        f"  {type(excinfo.value).__name__}: {message[0]}",
+        *(f"  {line}" for line in message[1:]),
+    ]
     if where is not None:
         lines.append(f"  raised at {where.path}:{where.lineno + 1} in {where.name}")
     lines.append("  (--tb=long shows the full traceback)")
     return "\n".join(lines)
-

@@ -1,9 +1,10 @@
 """The pytest plugin (entry point ``pytest11: mechanisms``).
 
-Import-safe: this module imports only pytest and the standard library at load time; specs are
-parsed during collection and torch/transformer_lens load when the first model is measured, so
-installing pytest-mechanisms costs nothing in unrelated test runs. Hooks follow the pytest
-reference (https://docs.pytest.org/en/stable/reference/reference.html#hooks).
+Import-safe: loading it imports pytest, PyYAML and this package's spec and plan modules, never
+torch, transformers, transformer_lens or xdist (``tests/unit/test_architecture.py``). Specs are
+parsed during collection, torch and transformer_lens load when the first model is measured, and
+in a project without spec files the plugin changes nothing: no items, no scheduler, no report.
+Hooks follow the pytest reference (https://docs.pytest.org/en/stable/reference/reference.html).
 """
 
 import json
@@ -14,34 +15,72 @@ import pytest
 from . import items as _items
 
 GROUP = "mechanisms"
-RECORDS_KEY = pytest.StashKey()  # the controller's cell records, in report order
-SPLIT_KEY = pytest.StashKey()  # xdist groups that ran on more than one worker
-REPORT_DIR_KEY = pytest.StashKey()
-EXPECTED_KEY = pytest.StashKey()  # spec cells collected for this run (to flag partial results)
-USED_KEY = pytest.StashKey()  # this run collected spec files: results.json is (re)written
-_CURRENT = {"records": []}  # pytest_runtest_logreport gets no config: the session's record list
+RECORDS_KEY: pytest.StashKey[list[dict]] = pytest.StashKey()  # the controller's cell records, in report order
+SPLIT_KEY: pytest.StashKey[dict] = pytest.StashKey()  # xdist groups that ran on more than one worker
+REPORT_DIR_KEY: pytest.StashKey[str] = pytest.StashKey()
+EXPECTED_KEY: pytest.StashKey[int] = (
+    pytest.StashKey()
+)  # spec cells collected for this run (to flag partial results)
+USED_KEY: pytest.StashKey[bool] = (
+    pytest.StashKey()
+)  # this run collected spec files: results.json is (re)written
+_CURRENT: dict[str, list[dict]] = {
+    "records": []
+}  # pytest_runtest_logreport gets no config: the session's record list
 
 
 def pytest_addoption(parser):
     group = parser.getgroup(GROUP, "pytest-mechanisms: mechanism specs over models and checkpoints")
-    group.addoption("--suite", default="zoo", help="model suite: zoo (default, embedded), pythia, "
-                    "pythia-deduped, smollm2, gemma3")
-    group.addoption("--model-sizes", default=None, metavar="all|LIST",
-                    help="sizes of the suite to test: 'all' or a comma list (default: the suite's default sizes)")
-    group.addoption("--checkpoints", default="default", metavar="SELECTION",
-                    help="training checkpoints: final | default | all | step0,step512 | step256..step2048")
-    group.addoption("--model", action="append", default=[], metavar="ID_OR_PATH[@REV]",
-                    help="an extra model, judged like --suite and expected to hold every claim: a hub id, "
-                         "a local HF directory, or a .gguf file (repeatable)")
-    group.addoption("--mech-report", default=None, metavar="DIR",
-                    help="where results.json and matrix.md go (default: .mechanisms/ in the rootdir)")
-    group.addoption("--mech-threads", type=int, default=None, metavar="N",
-                    help="torch threads per process (default: 1 per xdist worker, torch's default with -n 0)")
+    group.addoption(
+        "--suite",
+        default="zoo",
+        help="model suite: zoo (default, embedded), pythia, pythia-deduped, smollm2, gemma3",
+    )
+    group.addoption(
+        "--model-sizes",
+        default=None,
+        metavar="all|LIST",
+        help="sizes of the suite to test: 'all' or a comma list (default: the suite's default sizes)",
+    )
+    group.addoption(
+        "--checkpoints",
+        default="default",
+        metavar="SELECTION",
+        help="training checkpoints: final | default | all | step0,step512 | step256..step2048",
+    )
+    group.addoption(
+        "--model",
+        action="append",
+        default=[],
+        metavar="ID_OR_PATH[@REV]",
+        help="an extra model, judged like --suite and expected to hold every claim: a hub id, "
+        "a local HF directory, or a .gguf file (repeatable)",
+    )
+    group.addoption(
+        "--mech-report",
+        default=None,
+        metavar="DIR",
+        help="where results.json and matrix.md go (default: .mechanisms/ in the rootdir)",
+    )
+    group.addoption(
+        "--mech-threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="torch threads per process (default: 1 per xdist worker, torch's default with -n 0)",
+    )
     group.addoption("--mech-device", default="cpu", help="torch device for models (default: cpu)")
-    group.addoption("--allow-download", action="store_true",
-                    help="let transformers fetch missing weights from the hub (off: fail fast, offline)")
-    parser.addini(_items.SPEC_FILES_INI, type="args", default=list(_items.DEFAULT_SPEC_FILES),
-                  help="glob patterns of mechanism spec files (default: *.mech.yaml *.mech.yml)")
+    group.addoption(
+        "--allow-download",
+        action="store_true",
+        help="let transformers fetch missing weights from the hub (off: fail fast, offline)",
+    )
+    parser.addini(
+        _items.SPEC_FILES_INI,
+        type="args",
+        default=list(_items.DEFAULT_SPEC_FILES),
+        help="glob patterns of mechanism spec files (default: *.mech.yaml *.mech.yml)",
+    )
 
 
 def pytest_configure(config):
@@ -85,7 +124,7 @@ class Plan:
         return self._cells
 
     def _build(self):
-        from .cells import extra_cell, suite_cells
+        from .plan.cells import extra_cell, suite_cells
 
         opt = self.config.getoption
         try:
@@ -125,9 +164,12 @@ def pytest_runtest_logreport(report):
         return
     record = json.loads(text)
     node = getattr(report, "node", None)  # the xdist worker, on the controller
-    record = dict(record, nodeid=report.nodeid,
-                  test_outcome=report.outcome if not hasattr(report, "wasxfail") else "xfailed",
-                  worker=node.workerinput["workerid"] if node is not None else None)
+    record = dict(
+        record,
+        nodeid=report.nodeid,
+        test_outcome=report.outcome if not hasattr(report, "wasxfail") else "xfailed",
+        worker=node.workerinput["workerid"] if node is not None else None,
+    )
     _CURRENT["records"].append(record)
 
 
@@ -145,7 +187,9 @@ def _check_writable(directory: str) -> None:
             pass
         os.remove(os.path.join(directory, ".write-test"))
     except OSError as exc:
-        raise pytest.UsageError(f"--mech-report={directory}: cannot write there ({exc.strerror or exc})") from None
+        raise pytest.UsageError(
+            f"--mech-report={directory}: cannot write there ({exc.strerror or exc})"
+        ) from None
 
 
 def pytest_collection_finish(session):
@@ -173,15 +217,16 @@ def pytest_sessionfinish(session, exitstatus):
     used = records or config.stash.get(USED_KEY, False) or config.getoption("mech_report")
     if hasattr(config, "workerinput") or not used:
         return
-    from .grouping import split_groups
-    from .report import write_reports
+    from .report.matrix import write_reports
+    from .scheduling import split_groups
 
     split = split_groups(records)
     config.stash[SPLIT_KEY] = split
     if split and config.getvalue("dist") == "load":  # our scheduler's job: a bug if split
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    complete = (exitstatus not in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
-                and len(records) == config.stash.get(EXPECTED_KEY, len(records)))
+    complete = exitstatus not in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR) and len(
+        records
+    ) == config.stash.get(EXPECTED_KEY, len(records))
     directory = config.getoption("mech_report") or os.path.join(str(config.rootpath), ".mechanisms")
     run = {"complete": complete, "command": ["pytest", *config.invocation_params.args]}
     config.stash[REPORT_DIR_KEY] = write_reports(records, directory, run)
@@ -197,17 +242,25 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             terminalreporter.write_line(message, red=True)
     if not _CURRENT["records"]:
         return
-    from .report import render_matrices
+    from .report.matrix import render_matrices
 
     terminalreporter.section("mechanism matrices")
     for line in render_matrices(_CURRENT["records"]):
         terminalreporter.write_line(line)
     ours = config.getvalue("dist") == "load"
     for group, workers in sorted(config.stash.get(SPLIT_KEY, {}).items()):
-        terminalreporter.write_line(f"{'ERROR' if ours else 'warning'}: model {group} ran on several workers "
-                                    f"({', '.join(workers)}) and was loaded by each"
-                                    + ("" if ours else f" (--dist {config.getvalue('dist')}: use the default "
-                                       "--dist load to keep each model on one worker)"), red=ours, yellow=not ours)
+        terminalreporter.write_line(
+            f"{'ERROR' if ours else 'warning'}: model {group} ran on several workers "
+            f"({', '.join(workers)}) and was loaded by each"
+            + (
+                ""
+                if ours
+                else f" (--dist {config.getvalue('dist')}: use the default "
+                "--dist load to keep each model on one worker)"
+            ),
+            red=ours,
+            yellow=not ours,
+        )
     where = config.stash.get(REPORT_DIR_KEY, None)
     if where:
         terminalreporter.write_line(f"results: {where}/results.json  matrices: {where}/matrix.md")

@@ -41,6 +41,8 @@ def make_scheduler(config, log, spec_globs: tuple[str, ...], costs: Callable[[],
     class CellScheduling(LoadScopeScheduling):
         """One work unit per model@checkpoint (other items: one unit each), costliest first."""
 
+        collection: list[str] | None
+
         def _split_scope(self, nodeid: str) -> str:
             cell = cell_of(nodeid, spec_globs)
             return nodeid if cell is None else f"cell:{cell}"
@@ -50,8 +52,9 @@ def make_scheduler(config, log, spec_globs: tuple[str, ...], costs: Callable[[],
                 if not self._check_nodes_have_same_collection():
                     self.log("**Different tests collected, aborting run**")
                     return
-                self.collection = list(next(iter(self.registered_collections.values())))
-                self.workqueue.update(units_by_cost(self.collection, self._split_scope, costs()))
+                collection = list(next(iter(self.registered_collections.values())))
+                self.collection = collection
+                self.workqueue.update(units_by_cost(collection, self._split_scope, costs()))
                 super().schedule()  # collection is set: one unit per worker, idle workers stop
                 # A second unit where the first is short, as xdist does: a worker holds its last
                 # item until it knows the next one or is shut down, so two one-item units on two
@@ -73,7 +76,7 @@ def units_by_cost(collection: list[str], scope_of, costs: dict[str, float]) -> O
     def cost(scope: str) -> float:
         if not scope.startswith("cell:"):
             return 0.0
-        return costs.get(scope[len("cell:"):], max(costs.values(), default=1.0)) * len(units[scope])
+        return costs.get(scope[len("cell:") :], max(costs.values(), default=1.0)) * len(units[scope])
 
     return OrderedDict((scope, units[scope]) for scope in sorted(units, key=cost, reverse=True))
 
@@ -94,7 +97,7 @@ class DeferredScheduling:
         return self._chosen if self._chosen is not None else self._candidates[0]
 
     @property  # type: ignore[misc]
-    def __class__(self):  # noqa: D105 - reports the chosen scheduler's class
+    def __class__(self):
         return type(self._chosen) if self._chosen is not None else DeferredScheduling
 
     def add_node(self, node) -> None:
@@ -117,3 +120,19 @@ class DeferredScheduling:
 
     def __getattr__(self, name):
         return getattr(self._active(), name)
+
+
+# --- the self-check ------------------------------------------------------------------
+# Grouping once stopped without a word (xdist's loadgroup under pytest 9.2, pytest-xdist#1386)
+# and every model loaded on every worker: a run twice as slow that nobody noticed. So the
+# controller checks the worker of every record and fails the run if a model@checkpoint ran on
+# two workers under this scheduler (other --dist modes get a warning).
+
+
+def split_groups(records) -> dict:
+    """``{model@checkpoint group: [workers]}`` for every group that ran on more than one worker."""
+    workers: dict = {}
+    for record in records:
+        if record.get("worker") is not None and record.get("group"):
+            workers.setdefault(record["group"], set()).add(record["worker"])
+    return {group: sorted(ws) for group, ws in workers.items() if len(ws) > 1}

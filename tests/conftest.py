@@ -12,14 +12,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(scope="session")
 def zoo_tokenizer():
-    from mechanisms.zoo.tokenizer import build_tokenizer
+    from mechanisms.tools.zoo.tokenizer import build_tokenizer
 
     return build_tokenizer()
 
 
 @pytest.fixture(scope="session")
 def zoo_vocab(zoo_tokenizer):
-    from mechanisms.tasks import Vocab
+    from mechanisms.measure.tasks import Vocab
 
     return Vocab(zoo_tokenizer, prepend_bos=True)
 
@@ -27,7 +27,7 @@ def zoo_vocab(zoo_tokenizer):
 @pytest.fixture(scope="session")
 def zoo_model():
     """A factory for booted zoo checkpoints, cached for the session: ``zoo_model("zoo-890k", 2048)``."""
-    from mechanisms.loading import boot
+    from mechanisms.models.loading import boot
 
     cache = {}
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mechanisms import registry
-from mechanisms.cells import suite_cells
-from mechanisms.evaluation import measure
-from mechanisms.spec import parse_spec
+from mechanisms.measure.evaluation import measure
+from mechanisms.plan.cells import suite_cells
+from mechanisms.spec import registry
+from mechanisms.spec.loader import parse_spec
 
 DOC = Path(__file__).parents[2] / "docs" / "specs.md"
 EXAMPLES = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), re.S)
@@ -36,6 +36,10 @@ def test_induction_examples_hold_on_the_trained_zoo():
     cell = suite_cells("zoo", "zoo-890k", "final")[0]
     for name in ("doc-ablation", "doc-fixed-heads", "doc-behaviour"):
         assert measure(by_id[name], cell, {})["holds"], name
+
+
+def test_the_roles_table_is_the_registrys():
+    assert registry.roles_table() in DOC.read_text()
 
 
 def test_every_registered_name_is_documented():

@@ -15,7 +15,7 @@ SPECS = Path(__file__).parents[2] / "mechanisms" / "specs"
 
 
 def test_random_pythia_70m_fails_every_claim(pytester, tmp_path_factory, monkeypatch):
-    from mechanisms.random_init import write_random_pythia
+    from mechanisms.tools.random_init import write_random_pythia
 
     hub = tmp_path_factory.mktemp("hub")
     write_random_pythia("70m", hub, steps=(0, 143000))

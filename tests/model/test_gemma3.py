@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mechanisms.cells import suite_cells
-from mechanisms.evaluation import measure
-from mechanisms.spec import load_spec
+from mechanisms.measure.evaluation import measure
+from mechanisms.plan.cells import suite_cells
+from mechanisms.spec.loader import load_spec
 
 pytestmark = [
     pytest.mark.gemma,

@@ -1,11 +1,10 @@
 """Interventions change what they target, refuse to be no-ops, and have negative controls."""
 
 import pytest
-import torch
 
-from mechanisms.checks import ablation, select_heads
-from mechanisms.interventions import InterventionError, _run_with, ablate_heads
-from mechanisms.runs import task_run
+from mechanisms.measure.checks import ablation, select_heads
+from mechanisms.measure.interventions import InterventionError, _run_with, ablate_heads
+from mechanisms.measure.runs import task_run
 
 REPEAT = {"n_prompts": 16, "seed": 0, "span": 15, "pool": r"^w\d+$"}
 
@@ -68,12 +67,12 @@ def test_path_patching_finds_the_value_route_and_not_a_dead_end(trained):
     """Positive: layer-1 heads feed the values of the heads that carry IOI (their resample
     ablation costs 4-6 logits). Controls: the same senders into an unimportant head's values,
     and into the important heads' queries, change almost nothing."""
-    from mechanisms.checks import path
+    from mechanisms.measure.checks import path
 
     run = task_run(trained, "ioi", IOI)
-    base = {"senders": {"layers": [0, 1]}, "metric": "logit_diff", "max_effect": -0.2}
+    base = {"senders": {"layers": [0, 1]}, "metric": "logit_diff", "min_damage": 0.2}
     carrying = {"ids": ["L2H1", "L2H3", "L3H1"]}
     routed = path(run, {**base, "receivers": carrying, "into": "v"})
-    assert routed.holds and min(routed.values["senders"].values()) < -0.5
+    assert routed.holds and max(routed.values["senders"].values()) > 0.5
     assert not path(run, {**base, "receivers": {"ids": ["L3H3"]}, "into": "v"}).holds
     assert not path(run, {**base, "receivers": carrying, "into": "q"}).holds

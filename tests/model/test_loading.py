@@ -3,14 +3,14 @@
 import json
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 import torch
 
-from mechanisms.loading import boot
-from mechanisms.sources import ModelUnavailable, find_in_hub_cache, resolve
-from mechanisms.suites import zoo_dir, zoo_suite
+from mechanisms.models.hubcache import find_in_hub_cache
+from mechanisms.models.loading import boot
+from mechanisms.models.resolve import ModelUnavailable, hub_caches, resolve
+from mechanisms.plan.suites import zoo_dir, zoo_suite
 
 ZOO = zoo_suite()
 SIZES = list(ZOO.sizes)
@@ -32,7 +32,7 @@ def test_every_zoo_size_and_checkpoint_boots(zoo_model):
     booted = 0
     for size in ZOO.sizes.values():
         for step in size.steps:
-            path = find_in_hub_cache(size.model_id, f"step{step}")
+            path = find_in_hub_cache(size.model_id, f"step{step}", hub_caches())
             assert path is not None, f"{size.name}@step{step} missing"
             bridge = TransformerBridge.boot_transformers(str(path), device="cpu")
             assert bridge.cfg.d_head == 32
@@ -44,7 +44,7 @@ def test_every_zoo_size_and_checkpoint_boots(zoo_model):
 def test_bridge_logits_match_hf(size):
     from transformers import GPTNeoXForCausalLM
 
-    path = find_in_hub_cache(f"pytest-mechanisms/{size}", "main")
+    path = find_in_hub_cache(f"pytest-mechanisms/{size}", "main", hub_caches())
     hf = GPTNeoXForCausalLM.from_pretrained(path, attn_implementation="eager", dtype=torch.float32).eval()
     model = boot(f"pytest-mechanisms/{size}", None, prepend_bos=True)  # a separate copy: the bridge rewires in place
     tokens = torch.tensor([[0, 4, 39, 9, 40, 10, 11, 12, 63, 3, 40, 13, 15, 75, 11]])
@@ -63,7 +63,7 @@ def test_missing_hub_model_fails_fast_with_instructions(tmp_path, monkeypatch):
 
 def test_pythia_revisions_resolve_from_a_hub_cache(tmp_path, monkeypatch):
     """A Pythia checkpoint in the user's HF cache loads by id and stepN revision, offline."""
-    src = find_in_hub_cache("pytest-mechanisms/zoo-40k", "step512")
+    src = find_in_hub_cache("pytest-mechanisms/zoo-40k", "step512", hub_caches())
     repo = tmp_path / "models--EleutherAI--pythia-70m"
     shutil.copytree(src, repo / "snapshots" / "abc123")
     (repo / "refs").mkdir()

@@ -3,8 +3,8 @@ the model does not have, and relative damage of a near-zero baseline."""
 
 import pytest
 
-from mechanisms import checks
-from mechanisms.runs import task_run
+from mechanisms.measure import checks
+from mechanisms.measure.runs import task_run
 
 INDUCTION = {"n_prompts": 8, "seed": 0, "span": 15, "pool": r"^w\d+$"}
 

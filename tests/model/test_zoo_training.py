@@ -1,7 +1,7 @@
 """Training is bitwise reproducible with pinned threads (a few steps of the real recipe)."""
 
-from mechanisms.zoo.build import load_recipe
-from mechanisms.zoo.training import train
+from mechanisms.tools.zoo.build import load_recipe
+from mechanisms.tools.zoo.training import train
 
 
 def test_training_twice_gives_identical_weights(tmp_path):
@@ -17,11 +17,12 @@ def test_training_twice_gives_identical_weights(tmp_path):
 
 def test_shipped_step0_is_the_recipe_initialisation(tmp_path):
     """Rebuilding reproduces the shipped checkpoints: step 0 of every size, bit for bit."""
-    from mechanisms.sources import find_in_hub_cache
+    from mechanisms.models.hubcache import find_in_hub_cache
+    from mechanisms.models.resolve import hub_caches
 
     recipe = load_recipe()
     recipe["checkpoints"] = [0]
     for name in recipe["sizes"]:
         train(name, recipe, tmp_path, steps=0)
         rebuilt = (tmp_path / f"models--pytest-mechanisms--{name}" / "refs" / "step0").read_text()
-        assert find_in_hub_cache(f"pytest-mechanisms/{name}", "step0").name == rebuilt
+        assert find_in_hub_cache(f"pytest-mechanisms/{name}", "step0", hub_caches()).name == rebuilt

@@ -4,9 +4,10 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mechanisms.tasks import IOI_TEMPLATES, greater_than, ioi, repeated_tokens, successor
-from mechanisms.zoo import vocabulary as V
-from mechanisms.zoo.corpus import HELD_OUT_IOI, IOI_TEMPLATES as TRAIN_TEMPLATES, ROW_TOKENS, Corpus, ioi_sentence
+from mechanisms.measure.tasks import IOI_TEMPLATES, greater_than, ioi, repeated_tokens, successor
+from mechanisms.tools.zoo import vocabulary as V
+from mechanisms.tools.zoo.corpus import HELD_OUT_IOI, ROW_TOKENS, Corpus, ioi_sentence
+from mechanisms.tools.zoo.corpus import IOI_TEMPLATES as TRAIN_TEMPLATES
 
 seeds = st.integers(0, 2**31 - 1)
 

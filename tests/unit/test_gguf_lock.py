@@ -2,7 +2,7 @@
 
 import threading
 
-from mechanisms import gguf
+from mechanisms.models import gguf
 
 
 def test_conversion_runs_once_under_the_lock(tmp_path, monkeypatch):

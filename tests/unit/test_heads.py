@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from mechanisms import heads
-from mechanisms.grouping import split_groups
+from mechanisms.measure import heads
+from mechanisms.scheduling import split_groups
 
 
 def fake_run(patterns, **data):

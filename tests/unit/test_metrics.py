@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from mechanisms import metrics
-from mechanisms.tasks import TaskData
+from mechanisms.measure import metrics
+from mechanisms.measure.tasks import TaskData
 
 
 def pair_task():

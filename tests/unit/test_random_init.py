@@ -2,8 +2,8 @@
 
 import pytest
 
-from mechanisms.random_init import parameter_count, pythia_config
-from mechanisms.suites import PYTHIA_PARAMS
+from mechanisms.plan.suites import PYTHIA_PARAMS
+from mechanisms.tools.random_init import parameter_count, pythia_config
 
 
 @pytest.mark.parametrize("size", list(PYTHIA_PARAMS))

@@ -1,4 +1,4 @@
-from mechanisms.report import emergence, matrices, render_matrices
+from mechanisms.report.matrix import emergence, matrices, render_matrices
 
 
 def record(model, step, outcome, expected=True, params=1):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mechanisms.spec import SpecError, parse_spec
+from mechanisms.spec.loader import SpecError, parse_spec
 
 GOOD = """\
 format: 1

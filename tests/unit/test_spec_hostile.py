@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mechanisms.spec import MAX_SPEC_BYTES, SpecError, load_spec, parse_spec
+from mechanisms.spec.loader import MAX_SPEC_BYTES, SpecError, load_spec, parse_spec
 
 BUNDLED = sorted((Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.mech.yaml"))
 GOOD = """format: 1
@@ -54,7 +54,7 @@ def test_the_canary_is_valid():
     ("version: 1", "version: 1\nmarks: [skip]", "marks[0]: 'skip' is reserved"),
     ("version: 1", "version: 1\nmarks: [xfail]", "marks[0]: 'xfail' is reserved"),
     ("  - behaviour: {metric: repeat_loss, max: 1.0}",
-     "  - path: {senders: {score: induction, top: 1}, receivers: {score: induction, top: 1}, metric: repeat_loss, max_effect: -0.1}",
+     "  - path: {senders: {score: induction, top: 1}, receivers: {score: induction, top: 1}, metric: repeat_loss, min_damage: 0.1}",
      "checks[1].path: task 'repeated_tokens' has no corrupted prompts"),
     ("  - behaviour: {metric: repeat_loss, max: 1.0}",
      "  - ablation: {heads: {score: induction, top: 1}, metric: repeat_loss, min_drop: 0.1, method: resample}",
@@ -150,7 +150,7 @@ def test_mutated_specs_fail_only_with_spec_errors(tmp_path_factory, mutation):
 
 
 def test_applies_to_can_name_single_sizes():
-    from mechanisms.cells import suite_cells
+    from mechanisms.plan.cells import suite_cells
 
     spec = parse_spec(GOOD.replace("expect:", "applies_to: [zoo:zoo-890k, pythia]\nexpect:"), "x.mech.yaml")
     cells = suite_cells("zoo", "all", "final")

@@ -5,10 +5,11 @@ the facts checked here are the ones the paper's data depends on.
 """
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mechanisms import tasks
-from mechanisms.random_init import NEOX_TOKENIZER
+from mechanisms.measure import tasks
+from mechanisms.tools.random_init import NEOX_TOKENIZER
 
 
 @pytest.fixture(scope="module")

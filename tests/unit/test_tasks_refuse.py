@@ -2,7 +2,7 @@
 
 import pytest
 
-from mechanisms.tasks import TaskError, Vocab, gendered_pronoun, ioi, subject_verb_agreement
+from mechanisms.measure.tasks import TaskError, Vocab, gendered_pronoun, ioi, subject_verb_agreement
 
 
 class CharTokenizer:
@@ -58,7 +58,7 @@ class SplitYearsTokenizer(CharTokenizer):
 
 
 def test_greater_than_refuses_years_split_the_wrong_way():
-    from mechanisms.tasks import greater_than
+    from mechanisms.measure.tasks import greater_than
 
     with pytest.raises(TaskError, match=r"only 0 years in 1102-1797 tokenize as \[' XX', 'YY'\]"):
         greater_than(Vocab(SplitYearsTokenizer(), prepend_bos=False))

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from mechanisms import heads
-from mechanisms.schema import spec_schema
-from mechanisms.tasks import ORDINALS
+from mechanisms.measure import heads
+from mechanisms.measure.tasks import ORDINALS
+from mechanisms.spec.schema import spec_schema
 
 
 def identity(x):

@@ -1,0 +1,3 @@
+"""Measurement: task data (``tasks``, ``wordlists``), the shared forward pass per task (``runs``),
+``metrics``, head scores (``heads``), ``roles``, ``interventions``, the check kinds (``checks``)
+and one spec on one cell (``evaluation``)."""

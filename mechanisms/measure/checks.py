@@ -1,0 +1,173 @@
+"""Check kinds: how one entry of a spec's ``checks`` list is measured and judged.
+
+* ``behaviour``  the task metric against ``min`` or ``max``;
+* ``heads``      at least ``at_least`` heads with score >= ``min`` (or playing a role, or fixed ids);
+* ``ablation``   ablating the selected heads damages the metric by at least ``min_drop`` (a fraction
+                 of its clean value; "damage" respects the metric's direction);
+* ``path``       path patching each sender into the receivers' queries/keys/values damages the
+                 metric by at least ``min_damage`` (the same fraction as ``min_drop``) for at
+                 least ``at_least`` senders.
+
+Every rule they apply (metric direction, the smallest baseline a relative damage means anything
+for, role thresholds) lives in ``registry``.
+
+Each returns a ``CheckResult`` with the measured values that go into ``results.json``.
+"""
+
+from dataclasses import dataclass, field
+
+import torch
+
+from ..spec import registry
+
+
+@dataclass
+class CheckResult:
+    holds: bool
+    summary: str
+    values: dict = field(default_factory=dict)
+
+
+def head_name(layer, head) -> str:
+    return f"L{int(layer)}H{int(head)}"
+
+
+def parse_head(text: str) -> tuple[int, int]:
+    layer, head = text[1:].split("H")
+    return int(layer), int(head)
+
+
+def _restrict(mask: torch.Tensor, layers) -> torch.Tensor:
+    if layers is None:
+        return mask
+    beyond = [l for l in layers if l >= mask.shape[0]]
+    if beyond:
+        raise ValueError(
+            f"layers {beyond} do not exist in a {mask.shape[0]}-layer model "
+            "(limit the spec's sizes with applies_to: [suite:size])"
+        )
+    keep = torch.zeros_like(mask)
+    keep[[l for l in layers if l < mask.shape[0]]] = True
+    return mask & keep
+
+
+def select_heads(run, sel: dict) -> tuple[list, torch.Tensor | None]:
+    """Heads chosen by a selector, strongest first, and the scores they were chosen by."""
+    n_layers, n_heads = run.model.n_layers, run.model.n_heads
+    if "ids" in sel:
+        heads = [parse_head(h) for h in sel["ids"]]
+        bad = [head_name(*h) for h in heads if h[0] >= n_layers or h[1] >= n_heads]
+        if bad:
+            raise ValueError(f"heads {bad} do not exist in a {n_layers}-layer, {n_heads}-head model")
+        if "score" not in sel:
+            return heads, None
+        scores = run.head_scores(sel["score"]).float()
+        return [h for h in heads if scores[h].item() >= sel.get("min", float("-inf"))], scores
+    if "role" in sel:
+        scores = registry.ROLES[sel["role"]].load()(run, sel["role"]).float()
+        mask = scores > 0
+    elif "score" in sel:
+        scores = run.head_scores(sel["score"]).float()
+        mask = torch.ones_like(scores, dtype=torch.bool) if "min" not in sel else scores >= sel["min"]
+    else:  # every head (in ``layers``, if given)
+        scores = torch.zeros(n_layers, n_heads)
+        mask = torch.ones_like(scores, dtype=torch.bool)
+    mask = _restrict(mask, sel.get("layers"))
+    order = sorted(((scores[l, h].item(), l, h) for l, h in mask.nonzero().tolist()), reverse=True)
+    heads = [(l, h) for _, l, h in order][: sel.get("top")]
+    return heads, scores
+
+
+def behaviour(run, fields: dict) -> CheckResult:
+    logits = run.corrupted[0] if fields.get("on") == "corrupted" else None
+    value = run.metric(fields["metric"], logits)
+    if "min" in fields:
+        holds, rule = value >= fields["min"], f">= {fields['min']}"
+    else:
+        holds, rule = value <= fields["max"], f"<= {fields['max']}"
+    return CheckResult(holds, f"{fields['metric']} = {value:.3f} (needs {rule})", {fields["metric"]: value})
+
+
+def heads(run, fields: dict) -> CheckResult:
+    need = fields.get("at_least", 1)
+    chosen, scores = select_heads(run, fields)
+    what = fields.get("score") or fields.get("role") or "ids"
+    top = (
+        {head_name(l, h): round(scores[l, h].item(), 4) for l, h in chosen[:8]} if scores is not None else {}
+    )
+    best = None
+    if scores is not None:  # the best head among those the selector looks at (its layers only)
+        looked_at = _restrict(torch.ones_like(scores, dtype=torch.bool), fields.get("layers"))
+        best = round(scores[looked_at].max().item(), 4) if looked_at.any() else None
+    summary = f"{len(chosen)} head(s) {what}{' >= ' + str(fields['min']) if 'min' in fields else ''} (needs {need}); best {best}"
+    return CheckResult(
+        len(chosen) >= need, summary, {"n_heads": len(chosen), "heads": top, "max_score": best}
+    )
+
+
+def damage(metric: str, clean: float, ablated: float) -> float:
+    if abs(clean) < 1e-9:
+        return 0.0
+    change = (ablated - clean) / abs(clean)
+    return change if registry.METRICS[metric].lower_is_better else -change
+
+
+def _meaningful(metric: str, clean: float) -> bool:
+    """A relative drop only means something when the model shows the behaviour at all."""
+    return registry.METRICS[metric].lower_is_better or clean >= registry.MIN_BASELINE
+
+
+def ablation(run, fields: dict) -> CheckResult:
+    from .interventions import ablate_heads
+
+    chosen, _ = select_heads(run, fields["heads"])
+    metric, method = fields["metric"], fields.get("method", "mean")
+    clean = run.metric(metric)
+    if not chosen:
+        return CheckResult(
+            False, "no heads matched the selector: nothing to ablate", {"clean": clean, "n_heads": 0}
+        )
+    if not _meaningful(metric, clean):
+        return CheckResult(
+            False,
+            f"{metric} = {clean:.3f} on clean prompts: no behaviour for the heads to carry",
+            {"clean": clean, "n_heads": len(chosen)},
+        )
+    ablated = run.metric(metric, ablate_heads(run, chosen, method))
+    drop = damage(metric, clean, ablated)
+    summary = (
+        f"{method}-ablating {len(chosen)} head(s) moves {metric} {clean:.3f} -> {ablated:.3f} "
+        f"(damage {drop:.0%}, needs >= {fields['min_drop']:.0%})"
+    )
+    values = {"clean": clean, "ablated": ablated, "damage": drop, "heads": [head_name(*h) for h in chosen]}
+    return CheckResult(drop >= fields["min_drop"], summary, values)
+
+
+def path(run, fields: dict) -> CheckResult:
+    from .interventions import path_patch
+
+    receivers, _ = select_heads(run, fields["receivers"])
+    if not receivers:
+        return CheckResult(False, "no receiver heads matched the selector", {"n_receivers": 0})
+    last = max(l for l, _ in receivers)
+    senders, _ = select_heads(run, fields["senders"])
+    senders = [h for h in senders if h[0] < last]  # each sender feeds the receivers above it
+    metric, clean = fields["metric"], run.metric(fields["metric"])
+    if not _meaningful(metric, clean):
+        return CheckResult(
+            False, f"{metric} = {clean:.3f} on clean prompts: no behaviour to route", {"clean": clean}
+        )
+    damages = {}
+    for sender in senders:
+        downstream = [r for r in receivers if r[0] > sender[0]]
+        patched = run.metric(metric, path_patch(run, sender, downstream, fields.get("into", "q")))
+        damages[head_name(*sender)] = damage(metric, clean, patched)
+    ranked = sorted(damages.items(), key=lambda kv: -kv[1])
+    hits = {h: round(d, 4) for h, d in ranked if d >= fields["min_damage"]}
+    need = fields.get("at_least", 1)
+    summary = (
+        f"{len(hits)} sender(s) with path damage >= {fields['min_damage']:.0%} into "
+        f"{len(receivers)} receiver(s) (needs {need}); strongest {max(damages.values(), default=0):.0%}"
+    )
+    values = {"senders": hits, "receivers": [head_name(*h) for h in receivers], "clean": clean}
+    return CheckResult(len(hits) >= need, summary, values)

@@ -1,0 +1,86 @@
+"""Measure one spec on one cell: load (or reuse) the model, reuse the task's forward pass, run
+every check, and return a JSON-ready record with the measured values and their provenance.
+"""
+
+import time
+
+from ..models.cache import MODELS
+from ..models.loading import boot, configure_torch, library_versions
+from ..spec import registry
+from .runs import task_run
+
+
+def load_cell_model(cell, options):
+    configure_torch(options.get("threads"))
+    return MODELS.get(
+        (cell.model_id, cell.revision),
+        lambda: boot(
+            cell.model_id,
+            cell.revision,
+            cell.prepend_bos,
+            options.get("allow_download", False),
+            options.get("device", "cpu"),
+        ),
+    )
+
+
+def measure(spec, cell, options: dict) -> dict:
+    """Run every check of ``spec`` on ``cell``; the claim holds when all checks hold."""
+    start, loads = time.perf_counter(), MODELS.loads
+    model = load_cell_model(cell, options)
+    run = task_run(model, spec.task, spec.params_for(cell.suite))
+    checks = []
+    for check in spec.checks:
+        result = registry.CHECK_KINDS[check.kind].load()(run, check.for_suite(cell.suite))
+        checks.append(
+            {
+                "check": check.label(),
+                "holds": bool(result.holds),
+                "summary": result.summary,
+                "values": _plain(result.values),
+            }
+        )
+    return {
+        "holds": all(c["holds"] for c in checks),
+        "checks": checks,
+        "seconds": round(time.perf_counter() - start, 3),
+        "loaded_model": MODELS.loads > loads,  # this cell booted the model (once per run and worker)
+        "provenance": {
+            "model_path": model.path,
+            "weights_sha256": model.weights_sha256,
+            "prepend_bos": model.prepend_bos,
+            "threads": options.get("threads"),
+            **dict(library_versions()),
+        },
+    }
+
+
+def base_record(spec, cell) -> dict:
+    return {
+        "spec": spec.id,
+        "spec_version": spec.version,
+        "spec_path": str(spec.path),
+        "claim": spec.claim,
+        "suite": cell.suite,
+        "model": cell.size,
+        "model_id": cell.model_id,
+        "revision": cell.revision,
+        "step": cell.step,
+        "tokens": cell.tokens,
+        "params": cell.params,
+        "extra_model": cell.extra,
+        "expected": spec.expected(cell.suite, cell.size, cell.step) if not cell.extra else True,
+    }
+
+
+def _plain(value):
+    """Floats, ints, strings, lists and dicts only: records cross process boundaries (xdist)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float):
+        return round(value, 6)
+    return value

@@ -1,0 +1,149 @@
+"""Interventions on attention heads: ablation (zero, mean, resample) and path patching.
+
+Every intervention checks that it did something: each hook must fire, and the tensor it returns
+must differ from the one it received. A hook that never fired (gated, misspelled, renamed by a
+transformer_lens upgrade) or a patch that changed nothing raises ``InterventionError`` instead
+of returning the clean numbers as if the heads did not matter.
+"""
+
+from collections import defaultdict
+
+import torch
+
+
+class InterventionError(RuntimeError):
+    """An intervention that silently did nothing."""
+
+
+class _Guard:
+    """Counts, per hook name, how often it fired and whether it changed its activation."""
+
+    def __init__(self):
+        self.fired, self.changed = defaultdict(int), defaultdict(bool)
+
+    def wrap(self, name, edit):
+        def hook(tensor, hook=None):
+            new = edit(tensor.clone())
+            self.fired[name] += 1
+            self.changed[name] |= not torch.equal(new, tensor)
+            return new
+
+        return hook
+
+    def verify(self, names) -> None:
+        silent = [n for n in names if not self.fired[n]]
+        if silent:
+            raise InterventionError(f"hooks never fired: {silent}")
+        unchanged = [n for n in names if not self.changed[n]]
+        if unchanged:
+            raise InterventionError(f"intervention left the activations unchanged at {unchanged}")
+
+
+def _run_with(bridge, tokens, edits: dict):
+    names = sorted(edits)
+    missing = [n for n in names if n not in bridge.hook_dict]
+    if missing:
+        raise InterventionError(f"no such hook on this model: {missing}")
+    guard = _Guard()
+    hooks = [(n, guard.wrap(n, edits[n])) for n in names]
+    with torch.inference_mode():
+        logits = bridge.run_with_hooks(tokens, fwd_hooks=hooks)
+    guard.verify(names)
+    return logits
+
+
+def by_layer(heads) -> dict:
+    out = defaultdict(list)
+    for layer, head in heads:
+        out[int(layer)].append(int(head))
+    return out
+
+
+def ablation_value(run, layer: int, head: int, method: str):
+    """What replaces head ``(layer, head)``'s ``z``: zeros, its mean, or the corrupted run's value."""
+    z = run.z(layer)[:, :, head]
+    if method == "zero":
+        return torch.zeros_like(z)
+    if method == "mean":
+        return z.mean(dim=(0, 1), keepdim=True).expand_as(z)
+    if method == "resample":
+        return run.z(layer, corrupted=True)[:, :, head]
+    raise ValueError(f"unknown ablation {method!r}")
+
+
+def ablate_heads(run, heads, method: str = "mean"):
+    """Logits of the clean prompts with ``heads`` ([(layer, head)]) ablated."""
+    edits = {}
+    for layer, hs in by_layer(heads).items():
+        values = {h: ablation_value(run, layer, h, method) for h in hs}
+
+        def edit(z, values=values):
+            for h, v in values.items():
+                z[:, :, h] = v
+            return z
+
+        edits[f"blocks.{layer}.attn.hook_z"] = edit
+    return _run_with(run.model.bridge, run.data.padded(), edits)
+
+
+def path_patch(run, sender, receivers, into: str = "q"):
+    """Logits when only the path sender -> receivers' ``into`` input carries the corrupted signal.
+
+    1. Clean run with the sender's ``z`` from the corrupted run and every other head's ``z`` frozen
+       at its clean value; record the receivers' ``q``/``k``/``v``.
+    2. Clean run with only those receiver inputs replaced by the recorded ones: queries at the
+       final (answer) position, keys and values at every position.
+    MLPs are not frozen (as in McDougall's ``path_patch`` default), so paths through MLPs count.
+    """
+    bridge, tokens, n_layers = run.model.bridge, run.data.padded(), run.model.n_layers
+    rows, end = torch.arange(len(run.data)), torch.tensor(run.data.end_positions())
+    s_layer, s_head = sender
+    clean_z = [run.z(layer) for layer in range(n_layers)]  # computed before any hook runs:
+    sender_z = run.z(s_layer, corrupted=True)[:, :, s_head]  # a forward inside a hook recurses
+    frozen = {}
+    for layer in range(n_layers):
+
+        def freeze(z, layer=layer):
+            z = clean_z[layer].clone()
+            if layer == s_layer:
+                z[:, :, s_head] = sender_z
+            return z
+
+        frozen[f"blocks.{layer}.attn.hook_z"] = freeze
+    recorded = {}
+    for layer in by_layer(receivers):
+        name = f"blocks.{layer}.attn.hook_{into}"
+
+        def record(x, name=name):
+            recorded[name] = x.clone()
+            return x
+
+        frozen.setdefault(name, record)
+    _run_with_recording(bridge, tokens, frozen)
+    edits = {}
+    for layer, hs in by_layer(receivers).items():
+        name = f"blocks.{layer}.attn.hook_{into}"
+
+        def patch(x, name=name, hs=hs):
+            grouped = into != "q" and x.shape[2] < run.model.n_heads  # GQA keys/values
+            for h in hs:
+                idx = h // (run.model.n_heads // x.shape[2]) if grouped else h
+                if into == "q":  # the query that reads the answer position
+                    x[rows, end, idx] = recorded[name][rows, end, idx]
+                else:  # keys and values: every position the receiver can attend to
+                    x[:, :, idx] = recorded[name][:, :, idx]
+            return x
+
+        edits[name] = patch
+    return _run_with(bridge, tokens, edits)
+
+
+def _run_with_recording(bridge, tokens, hooks: dict) -> None:
+    """Step 1 of path patching: the sender edit must change something; recorders only observe."""
+    guard = _Guard()
+    wrapped = [(n, guard.wrap(n, fn)) for n, fn in sorted(hooks.items())]
+    with torch.inference_mode():
+        bridge.run_with_hooks(tokens, fwd_hooks=wrapped)
+    silent = [n for n in hooks if not guard.fired[n]]
+    if silent:
+        raise InterventionError(f"hooks never fired: {silent}")

@@ -1,0 +1,90 @@
+"""One forward pass per model and task dataset, shared by every check that reads it.
+
+A ``TaskRun`` builds the task's prompts for the model's tokenizer once, runs the clean prompts
+once (logits, every head's attention pattern and output ``z``, and the residual stream after
+block 0), and the corrupted prompts only if some check asks. Everything runs under
+``torch.inference_mode()``: no check here needs gradients.
+"""
+
+from functools import cached_property
+
+from ..spec import registry
+from .tasks import Vocab
+
+CACHED_HOOKS = ("attn.hook_pattern", "attn.hook_z")
+
+
+def _wanted(name: str) -> bool:
+    return name.endswith(CACHED_HOOKS) or name == "blocks.0.hook_resid_post"
+
+
+class TaskRun:
+    def __init__(self, model, task: str, params: dict):
+        self.model, self.task_name, self.params = model, task, params
+        self.scores: dict = {}  # head-score name -> [layers, heads] tensor, shared across checks
+        self.forwards = 0
+
+    @cached_property
+    def vocab(self) -> Vocab:
+        return Vocab(self.model.bridge.tokenizer, self.model.prepend_bos)
+
+    @cached_property
+    def data(self):
+        return registry.TASKS[self.task_name].load()(self.vocab, **self.params)
+
+    def _forward(self, corrupted: bool):
+        import torch
+
+        tokens = self.data.padded(corrupted=corrupted)
+        context = getattr(self.model.bridge.cfg, "n_ctx", None)
+        if context and tokens.shape[1] > context:
+            raise ValueError(
+                f"task {self.task_name!r} prompts are {tokens.shape[1]} tokens long, longer than "
+                f"the model's context of {context} (lower span or use shorter prompts)"
+            )
+        with torch.inference_mode():
+            logits, cache = self.model.bridge.run_with_cache(tokens, names_filter=_wanted)
+        missing = [n for n in ("blocks.0.attn.hook_pattern", "blocks.0.attn.hook_z") if n not in cache]
+        if missing:
+            raise RuntimeError(f"hooks were not cached (gated or renamed?): {missing}")
+        self.forwards += 1
+        return logits, cache
+
+    @cached_property
+    def clean(self):
+        return self._forward(corrupted=False)
+
+    @cached_property
+    def corrupted(self):
+        if self.data.corrupted is None:
+            raise ValueError(f"task {self.task_name!r} has no corrupted prompts")
+        return self._forward(corrupted=True)
+
+    @property
+    def logits(self):
+        return self.clean[0]
+
+    def patterns(self):
+        """``[layers, batch, heads, q, k]`` attention patterns of the clean run."""
+        import torch
+
+        cache = self.clean[1]
+        return torch.stack([cache[f"blocks.{l}.attn.hook_pattern"] for l in range(self.model.n_layers)])
+
+    def z(self, layer: int, corrupted: bool = False):
+        return (self.corrupted if corrupted else self.clean)[1][f"blocks.{layer}.attn.hook_z"]
+
+    def metric(self, name: str, logits=None) -> float:
+        return registry.METRICS[name].load()(self.logits if logits is None else logits, self.data)
+
+    def head_scores(self, name: str):
+        if name not in self.scores:
+            self.scores[name] = registry.HEAD_SCORES[name].load()(self)
+        return self.scores[name]
+
+
+def task_run(model, task: str, params: dict) -> TaskRun:
+    key = (task, tuple(sorted(params.items())))
+    if key not in model.runs:
+        model.runs[key] = TaskRun(model, task, params)
+    return model.runs[key]

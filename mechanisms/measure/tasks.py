@@ -1,0 +1,343 @@
+"""Task data: seeded prompt sets with clean/corrupted counterfactual pairs of equal token length.
+
+Every generator works from a ``Vocab`` (the model's tokenizer) and refuses, with the word and
+the reason, anything it would otherwise mis-score: a name, year, verb or pronoun that is not a
+single token is dropped, and too few survivors is an error, never a silently wrong number.
+BOS is explicit per model (``Vocab.prepend_bos``); prompts are right-padded and every metric
+reads each row at its own answer position.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .wordlists import (
+    CYCLIC,
+    FEMALE,
+    GP_PREDICATES,
+    IOI_TEMPLATES,
+    MALE,
+    NAMES,
+    OBJECTS,
+    ORDINALS,
+    PLACES,
+    SVA_CONSTRUCTIONS,
+    SVA_NOUNS,
+    SVA_PREPOSITIONS,
+    SVA_TRANSITIVE,
+    SVA_VERBS,
+)
+
+
+class TaskError(ValueError):
+    """The task cannot be built for this model's tokenizer (the message says which word and why)."""
+
+
+class Vocab:
+    """The tokenizer facts tasks need, with BOS made explicit."""
+
+    def __init__(self, tokenizer, prepend_bos: bool):
+        self.tokenizer = tokenizer
+        self.prepend_bos = prepend_bos
+        self.bos_id = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+        pad = tokenizer.pad_token_id
+        self.pad_id = pad if pad is not None else tokenizer.eos_token_id
+        self.size = len(tokenizer)
+
+    def encode(self, text: str) -> list[int]:
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return ([self.bos_id] if self.prepend_bos else []) + ids
+
+    def single(self, word: str) -> int | None:
+        """The id of ``word`` if it is exactly one (known) token, else None."""
+        ids = self.tokenizer(word, add_special_tokens=False)["input_ids"]
+        if len(ids) != 1 or ids[0] == self.tokenizer.unk_token_id:
+            return None
+        return ids[0]
+
+    def singles(self, words, what: str, need: int, space: bool = True) -> dict:
+        """``{word: id}`` for the words that are single tokens (with a leading space if ``space``)."""
+        out = {w: self.single((" " if space else "") + w) for w in words}
+        out = {w: i for w, i in out.items() if i is not None}
+        if len(out) < need:
+            dropped = [w for w in words if w not in out]
+            raise TaskError(
+                f"only {len(out)} of {len(words)} {what} are single tokens for this tokenizer "
+                f"(need {need}); not single tokens: {', '.join(dropped[:8])}"
+            )
+        return out
+
+
+@dataclass
+class TaskData:
+    """Prompts as padded token rows; ``answer`` says which metric family reads them."""
+
+    name: str
+    answer: str  # pair | group | target | sequence
+    tokens: list  # clean rows (lists of ids, unpadded)
+    corrupted: list | None = None
+    correct: list | None = None  # pair: correct answer id per prompt; target: the answer id
+    wrong: list | None = None  # pair: the competing id
+    candidates: list | None = None  # group: candidate ids
+    flags: list | None = None  # group: per prompt, +1 (correct) / -1 per candidate
+    positions: dict = field(default_factory=dict)  # name -> per-prompt positions (IOI: io, s1, s2, end)
+    span: int = 0  # sequence: span length; first copy starts at ``start``
+    start: int = 0
+    pad_id: int = 0
+
+    def __len__(self):
+        return len(self.tokens)
+
+    def end_positions(self) -> list[int]:
+        return [len(t) - 1 for t in self.tokens]
+
+    def padded(self, corrupted: bool = False):
+        import torch
+
+        rows = self.corrupted if corrupted else self.tokens
+        if rows is None:
+            raise ValueError(f"task {self.name!r} has no corrupted prompts")
+        width = max(len(r) for r in rows)
+        out = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
+        for i, row in enumerate(rows):
+            out[i, : len(row)] = torch.tensor(row)
+        return out
+
+
+def repeated_tokens(vocab: Vocab, n_prompts=32, seed=0, span=15, pool="all") -> TaskData:
+    """BOS (per model) + a random span of distinct tokens + the same span."""
+    rng = np.random.default_rng(seed)
+    ids = _token_pool(vocab, pool)
+    if len(ids) < span:
+        raise TaskError(f"token pool {pool!r} has {len(ids)} tokens, fewer than span={span}")
+    rows = []
+    for _ in range(n_prompts):
+        r = [int(t) for t in rng.choice(ids, size=span, replace=False)]
+        rows.append(([vocab.bos_id] if vocab.prepend_bos else []) + r + r)
+    return TaskData(
+        "repeated_tokens", "sequence", rows, span=span, start=int(vocab.prepend_bos), pad_id=vocab.pad_id
+    )
+
+
+def _token_pool(vocab: Vocab, pool: str) -> np.ndarray:
+    special = set(vocab.tokenizer.all_special_ids)
+    if pool == "all":
+        return np.array([i for i in range(vocab.size) if i not in special])
+    pattern = re.compile(pool)
+    tokens = vocab.tokenizer.convert_ids_to_tokens(list(range(vocab.size)))
+    return np.array([i for i, t in enumerate(tokens) if i not in special and t and pattern.search(t)])
+
+
+def ioi(vocab: Vocab, n_prompts=64, seed=0, templates="train", corruption="s2_io") -> TaskData:
+    """ABBA/BABA-balanced IOI; corrupted = S2 replaced by IO (``s2_io``) or three fresh names."""
+    if templates not in IOI_TEMPLATES:
+        raise TaskError(f"templates must be one of {', '.join(IOI_TEMPLATES)}, got {templates!r}")
+    if corruption not in ("s2_io", "random_names"):
+        raise TaskError(f"corruption must be s2_io or random_names, got {corruption!r}")
+    rng = np.random.default_rng(seed)
+    names = vocab.singles(NAMES, "names", need=5)
+    words = list(names)
+    clean: list = []
+    corrupt: list = []
+    io_ids: list = []
+    s_ids: list = []
+    pos: dict[str, list[int]] = {"io": [], "s1": [], "s2": [], "end": []}
+    for i in range(n_prompts):
+        template = IOI_TEMPLATES[templates][i % len(IOI_TEMPLATES[templates])]
+        io, s = rng.choice(words, size=2, replace=False)
+        a, b = (io, s) if i % 2 == 0 else (s, io)  # ABBA / BABA alternate: exactly balanced
+        fill = {"P": rng.choice(PLACES), "O": rng.choice(OBJECTS)}
+        text = template.replace("{A} and {B}", f"{a} and {b}").format(B=s, **fill)
+        if corruption == "s2_io":
+            bad = template.replace("{A} and {B}", f"{a} and {b}").format(B=io, **fill)
+        else:
+            x, y, z = rng.choice([w for w in words if w not in (io, s)], size=3, replace=False)
+            bad = template.replace("{A} and {B}", f"{x} and {y}").format(B=z, **fill)
+        row, bad_row = vocab.encode(text), vocab.encode(bad)
+        if len(row) != len(bad_row):
+            raise TaskError(f"clean and corrupted IOI prompts differ in length: {text!r} / {bad!r}")
+        io_id, s_id = names[str(io)], names[str(s)]
+        s_at = [j for j, t in enumerate(row) if t == s_id]
+        if row.count(io_id) != 1 or len(s_at) != 2:
+            raise TaskError(f"the names in {text!r} do not stay single tokens inside the prompt")
+        pos["io"].append(row.index(io_id))
+        pos["s1"].append(s_at[0])
+        pos["s2"].append(s_at[1])
+        pos["end"].append(len(row) - 1)
+        clean.append(row)
+        corrupt.append(bad_row)
+        io_ids.append(io_id)
+        s_ids.append(s_id)
+    return TaskData("ioi", "pair", clean, corrupt, io_ids, s_ids, positions=pos, pad_id=vocab.pad_id)
+
+
+def greater_than(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
+    """'The war lasted from the year XXYY to the year XX' -> YY' > YY; corrupted YY = 01.
+
+    Only years this tokenizer writes as [' XX', 'YY'] are used (as in the paper): GPT-NeoX splits
+    ' 1302' as [' 130', '2'], and such a prompt would be scored against the wrong token.
+    """
+    rng = np.random.default_rng(seed)
+    found = {n: vocab.single(f"{n:02d}") for n in range(100)}
+    yy = {n: i for n, i in found.items() if i is not None}
+    if len(yy) < 100:
+        raise TaskError("the two-digit numbers 00-99 are not all single tokens for this tokenizer")
+    centuries = {c: vocab.single(f" {c}") for c in range(11, 18)}
+    found_forms = {
+        (c, y): _year_form(vocab, c, xx, y, yy[y]) for c, xx in centuries.items() for y in range(1, 98)
+    }
+    forms = {key: form for key, form in found_forms.items() if form}
+    usable = {(c, y) for (c, y) in forms if y >= 2 and (c, 1) in forms}
+    if len(usable) < 20:
+        raise TaskError(
+            f"only {len(usable)} years in 1102-1797 tokenize as [' XX', 'YY'] (with XX01 too) "
+            "for this tokenizer; need 20"
+        )
+    clean: list = []
+    corrupt: list = []
+    flags: list = []
+    nouns = ("war", "deal", "reign of the king")
+    for i in range(n_prompts):
+        century, y = int(rng.integers(11, 18)), int(rng.integers(2, 98))
+        while (century, y) not in usable:  # rejection keeps the draws of tokenizers where all years work
+            century, y = int(rng.integers(11, 18)), int(rng.integers(2, 98))
+        noun = nouns[i % len(nouns)]
+        clean.append(_year_prompt(vocab, noun, century, forms[(century, y)]))
+        corrupt.append(_year_prompt(vocab, noun, century, forms[(century, 1)]))
+        flags.append([1 if n > y else -1 for n in range(100)])
+    return TaskData(
+        "greater_than",
+        "group",
+        clean,
+        corrupt,
+        candidates=[yy[n] for n in range(100)],
+        flags=flags,
+        pad_id=vocab.pad_id,
+    )
+
+
+def _year_form(vocab: Vocab, century: int, xx: int | None, yy: int, yy_id: int) -> str | None:
+    """The way of writing the year that this tokenizer splits into exactly [' XX', 'YY'], if any."""
+    for year in (f"{century}{yy:02d}", f"{century} {yy:02d}"):
+        if xx is not None and vocab.tokenizer(" " + year, add_special_tokens=False)["input_ids"] == [
+            xx,
+            yy_id,
+        ]:
+            return year
+    return None
+
+
+def _year_prompt(vocab: Vocab, noun: str, century: int, year: str) -> list:
+    ids = vocab.encode(f"The {noun} lasted from the year {year} to the year {century}")
+    if ids[-1] != ids[-6] or ids[-4:-2] != vocab.encode(" to the")[-2:]:
+        raise TaskError(f"the year {year} does not stay [' XX', 'YY'] inside the greater-than prompt")
+    return ids
+
+
+def gendered_pronoun(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
+    """'So Mary is such a good cook, isn't' -> ' she' (vs ' he'); corrupted: other-gender name."""
+    rng = np.random.default_rng(seed)
+    she, he = vocab.single(" she"), vocab.single(" he")
+    if she is None or he is None:
+        raise TaskError(
+            "' she' and ' he' are not single tokens for this tokenizer (zoo models have no pronouns)"
+        )
+    female = list(vocab.singles(FEMALE, "female names", need=2))
+    male = list(vocab.singles(MALE, "male names", need=2))
+    clean, corrupt, good, bad = [], [], [], []
+    for i in range(n_prompts):
+        pred = GP_PREDICATES[i % len(GP_PREDICATES)]
+        f, m = rng.choice(female), rng.choice(male)
+        first, second, answer, other = (f, m, she, he) if i % 2 == 0 else (m, f, he, she)
+        row, alt = vocab.encode(f"So {first} is {pred}, isn't"), vocab.encode(f"So {second} is {pred}, isn't")
+        if len(row) != len(alt):
+            continue
+        clean.append(row)
+        corrupt.append(alt)
+        good.append(answer)
+        bad.append(other)
+    return TaskData("gendered_pronoun", "pair", clean, corrupt, good, bad, pad_id=vocab.pad_id)
+
+
+def subject_verb_agreement(vocab: Vocab, n_prompts=64, seed=0, constructions="all") -> TaskData:
+    """Marvin & Linzen-style prefixes ('The author that the guards like') -> a verb agreeing with
+    the subject; corrupted = the subject's number flipped. ``constructions``: ``all`` or a comma
+    list of ``simple, prep, subj_rel, obj_rel, sent_comp``; they alternate, as do the numbers."""
+    names = (
+        list(SVA_CONSTRUCTIONS) if constructions == "all" else [c.strip() for c in constructions.split(",")]
+    )
+    unknown = [c for c in names if c not in SVA_CONSTRUCTIONS]
+    if unknown or not names:
+        raise TaskError(
+            f"unknown SVA construction(s) {', '.join(unknown)}; known: {', '.join(SVA_CONSTRUCTIONS)}"
+        )
+    rng = np.random.default_rng(seed)
+    verbs = [(vocab.single(" " + s), vocab.single(" " + p)) for s, p in SVA_VERBS]
+    verbs = [pair for pair in verbs if None not in pair]
+    if len(verbs) < 3:
+        raise TaskError("fewer than 3 singular/plural verb pairs are single tokens for this tokenizer")
+    candidates = [v for pair in verbs for v in pair]  # even: singular, odd: plural
+    clean: list = []
+    corrupt: list = []
+    flags: list = []
+    for i in range(n_prompts * 4):
+        if len(clean) == n_prompts:
+            break
+        template, plural = SVA_CONSTRUCTIONS[names[i % len(names)]], i % 2 == 1
+        fill = _sva_fill(rng)
+        row, alt = vocab.encode(fill(template, plural)), vocab.encode(fill(template, not plural))
+        if len(row) != len(alt):
+            continue  # the paper drops pairs whose token lengths differ
+        clean.append(row)
+        corrupt.append(alt)
+        flags.append([(1 if (j % 2 == 1) == plural else -1) for j in range(len(candidates))])
+    if len(clean) < n_prompts // 2:
+        raise TaskError("too few SVA prompts have equal-length singular/plural versions for this tokenizer")
+    return TaskData("sva", "group", clean, corrupt, candidates=candidates, flags=flags, pad_id=vocab.pad_id)
+
+
+def _sva_fill(rng):
+    """One draw of subject, attractor (of random number), preposition and relative-clause verb."""
+    s, a = (SVA_NOUNS[int(j)] for j in rng.choice(len(SVA_NOUNS), size=2, replace=False))
+    verb = SVA_TRANSITIVE[int(rng.integers(len(SVA_TRANSITIVE)))]
+    a_plural, prep = int(rng.integers(2)), SVA_PREPOSITIONS[int(rng.integers(len(SVA_PREPOSITIONS)))]
+
+    def fill(template: str, plural: bool) -> str:
+        return template.format(S=s[plural], V=verb[plural], A=a[a_plural], W=verb[a_plural], P=prep)
+
+    return fill
+
+
+def ordinal_ids(vocab: Vocab) -> dict:
+    """``{kind: [token ids in order]}`` for the ordinal sequences whose items are all single tokens."""
+    usable = {}
+    for kind, items in ORDINALS.items():
+        ids = [vocab.single(" " + w) or vocab.single(w) for w in items]
+        if all(i is not None for i in ids):
+            usable[kind] = ids
+    if not usable:
+        raise TaskError("no ordinal sequence (numbers, weekdays, months) is single-token for this tokenizer")
+    return usable
+
+
+def successor(vocab: Vocab, n_prompts=64, seed=0, separator="") -> TaskData:
+    """Three consecutive items of an ordinal sequence -> the next item (top-1 over the vocabulary).
+
+    ``separator`` (e.g. ",") follows every item, as lists are written in natural text; the zoo's
+    corpus writes runs with spaces only.
+    """
+    rng = np.random.default_rng(seed)
+    usable = ordinal_ids(vocab)
+    rows, targets, kinds = [], [], sorted(usable)
+    sep = vocab.tokenizer(separator, add_special_tokens=False)["input_ids"] if separator else []
+    for i in range(n_prompts):
+        ids = usable[kinds[i % len(kinds)]]
+        n = len(ids)
+        start = int(rng.integers(n)) if kinds[i % len(kinds)] in CYCLIC else int(rng.integers(n - 3))
+        seq = [ids[(start + j) % n] for j in range(4)]
+        rows.append(
+            ([vocab.bos_id] if vocab.prepend_bos else []) + [t for item in seq[:3] for t in (item, *sep)]
+        )
+        targets.append(seq[3])
+    return TaskData("successor", "target", rows, correct=targets, pad_id=vocab.pad_id)

@@ -1,0 +1,70 @@
+"""The English the task generators draw from: names, places, templates, nouns and verbs.
+
+Kept apart from the generators so that widening a task's data is a change to one list. Every
+word is checked against the model's tokenizer at generation time (``tasks.Vocab.singles``);
+the zoo's vocabulary covers the first entries of the IOI lists.
+"""
+
+NAMES = (
+    "Mary John Alice Bob Tom Anna Paul Sarah Mark Lisa James Emma David Laura Peter Kate Simon "
+    "Julia Adam Grace Henry Rose Oscar Clara Michael Jessica Daniel Susan Robert Linda"
+).split()
+PLACES = "store park school garden office station house market library beach museum farm".split()
+OBJECTS = "drink ring book ball cake letter key bag hat flower gift coin".split()
+IOI_TEMPLATES = {
+    "train": (
+        "When {A} and {B} went to the {P}, {B} gave a {O} to",
+        "After {A} and {B} went to the {P}, {B} gave a {O} to",
+        "While {A} and {B} were working at the {P}, {B} handed a {O} to",
+        "Then, {A} and {B} had a long day at the {P}. {B} gave a {O} to",
+        "When {A} and {B} were working at the {P}, {B} handed a {O} to",
+        "After {A} and {B} had a long day at the {P}, {B} gave a {O} to",
+    ),
+    "held_out": ("Afterwards {A} and {B} had a lot of fun at the {P}. {B} decided to give a {O} to",),
+}
+
+FEMALE = "Mary Alice Anna Sarah Lisa Emma Laura Kate Julia Grace Rose Clara Jessica Susan Linda".split()
+MALE = "John Bob Tom Paul Mark James David Peter Simon Adam Henry Oscar Michael Daniel Robert".split()
+GP_PREDICATES = (
+    "such a good cook",
+    "a very good athlete",
+    "a really great friend",
+    "a really nice person",
+    "such a funny person",
+)
+
+# Subject-verb agreement in the style of Marvin & Linzen (2018): the prompt ends where the main
+# verb goes; {S} is the subject, {A} an attractor noun of either number, {V} a verb agreeing with
+# {S} and {W} one agreeing with {A}. The corrupted prompt flips the subject's number (and {V}).
+SVA_CONSTRUCTIONS = {
+    "simple": "The {S}",
+    "prep": "The {S} {P} the {A}",
+    "subj_rel": "The {S} that {V} the {A}",
+    "obj_rel": "The {S} that the {A} {W}",
+    "sent_comp": "The {A} said the {S}",
+}
+SVA_NOUNS = [
+    (w, w + "s")
+    for w in (
+        "author pilot surgeon farmer manager customer officer teacher senator architect dancer minister "
+        "mechanic doctor student singer lawyer painter guard soldier driver writer player worker"
+    ).split()
+] + [("child", "children"), ("woman", "women"), ("man", "men")]
+SVA_PREPOSITIONS = ("near", "behind", "next to", "in front of", "across from", "beside")
+SVA_TRANSITIVE = [(v + "s", v) for v in "like hate love admire know meet help".split()]
+SVA_VERBS = [("is", "are"), ("was", "were"), ("has", "have"), ("does", "do"), ("goes", "go")] + [
+    (v + "s", v)
+    for v in (
+        "like know say want think run laugh smile swim write play love hate need seem look make take "
+        "get come live work tell feel remain stay bring help believe sing read"
+    ).split()
+]
+
+ORDINALS = {
+    "numbers": [str(n) for n in range(10, 100)],  # two digits: single tokens for the zoo and for BPE
+    "weekdays": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(),
+    "months": (
+        "January February March April May June July August September October November December"
+    ).split(),
+}
+CYCLIC = {"weekdays", "months"}

@@ -1,0 +1,56 @@
+"""GGUF files become ordinary local models: dequantised once to fp32 safetensors in a user cache.
+
+transformers can read GGUF but takes 20-60 s to dequantise on every load, refuses
+``save_pretrained`` on the result, and leaves ``config.architectures`` empty (TransformerBridge
+then cannot pick an adapter, e.g. for ``gemma3_text``). We convert once, under a file lock so that
+parallel xdist workers wait for one conversion instead of racing, and cache by the file's hash.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+from .hubcache import file_digest
+
+
+def cache_root() -> Path:
+    base = (
+        os.environ.get("MECHANISMS_CACHE")
+        or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pytest-mechanisms"
+    )
+    return Path(base) / "converted"
+
+
+def converted_gguf(path: Path) -> Path:
+    """The fp32 safetensors directory for ``path``, converting it on first use."""
+    from filelock import FileLock
+
+    target = cache_root() / f"{path.stem}-{file_digest(path)[:16]}"
+    if (target / "config.json").exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target) + ".lock"):
+        if not (target / "config.json").exists():  # another worker may have finished meanwhile
+            _convert(path, target)
+    return target
+
+
+def _convert(path: Path, target: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+    quantised = AutoModelForCausalLM.from_pretrained(
+        str(path.parent), gguf_file=path.name, dtype=torch.float32
+    )
+    config = quantised.config
+    if hasattr(config, "quantization_config"):
+        delattr(config, "quantization_config")
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    model.load_state_dict(quantised.state_dict(), strict=True)
+    model.config.architectures = [type(model).__name__]
+    model.save_pretrained(str(staging), safe_serialization=True)
+    tokenizer.save_pretrained(str(staging))
+    staging.rename(target)

@@ -1,0 +1,110 @@
+"""Boot a model through TransformerBridge (transformer_lens 4.x) with the project's safe defaults.
+
+This is the only module that imports transformer_lens. Defaults that matter for correct numbers
+(measured against transformer-lens 4.3's TransformerBridge): raw HF weights (no compatibility mode), eager attention,
+fp32 on CPU, ``eval()`` (``load_weights=False`` boots leave training mode on), one torch thread per
+xdist worker, and tokenization only through the saved tokenizer with BOS made explicit.
+"""
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .hubcache import file_digest
+from .resolve import resolve
+
+_CONFIGURED: dict[str, int | None] = {"threads": None}
+
+
+def configure_torch(threads: int | None) -> None:
+    """Pin torch's intra-op threads once per process (before the first model is loaded)."""
+    import torch
+
+    if threads and _CONFIGURED["threads"] != threads:
+        torch.set_num_threads(threads)
+        _CONFIGURED["threads"] = threads
+
+
+def weights_digest(directory: Path) -> str:
+    """sha256 over the weight files, so two revisions that serve the same weights are visible."""
+    return file_digest(*sorted(directory.glob("*.safetensors")))[:16]
+
+
+@dataclass
+class LoadedModel:
+    """A booted bridge plus what reports need to know about it."""
+
+    bridge: Any  # transformer_lens.model_bridge.TransformerBridge (imported only when a model loads)
+    model_id: str
+    revision: str | None
+    path: str
+    weights_sha256: str
+    prepend_bos: bool
+    runs: dict = field(default_factory=dict)  # (task, params) -> TaskRun, shared by all checks
+
+    @property
+    def n_layers(self) -> int:
+        return self.bridge.cfg.n_layers
+
+    @property
+    def n_heads(self) -> int:
+        return self.bridge.cfg.n_heads
+
+    def parameter_bytes(self) -> int:
+        return sum(p.numel() * p.element_size() for p in self.bridge.parameters())
+
+
+def quiet_offline_environment(allow_download: bool) -> None:
+    """Set before transformers/huggingface_hub are imported (they read these once), and only
+    when a model is measured, so unrelated pytest runs are left alone. Offline, a hub miss
+    fails at once instead of after ~23 s of retries."""
+    if not allow_download:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    for name, value in (
+        ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
+        ("TRANSFORMERS_VERBOSITY", "error"),
+        ("TOKENIZERS_PARALLELISM", "false"),
+    ):
+        os.environ.setdefault(name, value)
+
+
+def boot(
+    model_id: str, revision: str | None, prepend_bos: bool, allow_download=False, device="cpu"
+) -> LoadedModel:
+    quiet_offline_environment(allow_download)
+    path = resolve(model_id, revision, allow_download)
+    import torch
+    from transformer_lens.model_bridge import TransformerBridge
+
+    if path is None:  # only with --allow-download
+        bridge = TransformerBridge.boot_transformers(
+            model_id, revision=revision, device=device, dtype=torch.float32
+        )
+        path = Path(str(getattr(bridge.original_model.config, "_name_or_path", model_id)))
+    else:
+        bridge = TransformerBridge.boot_transformers(str(path), device=device, dtype=torch.float32)
+    bridge.eval()
+    return LoadedModel(
+        bridge=bridge,
+        model_id=model_id,
+        revision=revision,
+        path=str(path),
+        weights_sha256=weights_digest(Path(path)) if Path(path).is_dir() else "",
+        prepend_bos=prepend_bos,
+    )
+
+
+@lru_cache(maxsize=1)
+def library_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {}
+    for name in ("pytest-mechanisms", "transformer-lens", "transformers", "torch"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out

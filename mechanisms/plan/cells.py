@@ -1,0 +1,104 @@
+"""Cells: one model at one training checkpoint, and the plan of cells a run covers.
+
+The plan is the product of the chosen suite's sizes and checkpoints (``--model-sizes``,
+``--checkpoints``) plus any extra ``--model`` (a fine-tune to gate), built deterministically so
+every xdist worker collects the same items in the same order.
+"""
+
+from dataclasses import dataclass
+
+from .checkpoints import SelectionError, select_steps, step_label
+from .suites import FINAL, get_suite
+
+
+@dataclass(frozen=True)
+class Cell:
+    suite: str
+    size: str
+    model_id: str
+    step: int | None
+    revision: str | None
+    tokens: int | None
+    params: int | None
+    prepend_bos: bool
+    extra: bool = False  # an extra --model, not a suite size
+
+    @property
+    def label(self) -> str:
+        return f"{self.size}@{step_label(self.step)}"
+
+    @property
+    def group(self) -> str:
+        """The xdist group: all cells of one model@revision run on one worker (no '@' inside)."""
+        return f"{self.model_id}:{self.revision or 'main'}"
+
+
+def suite_cells(suite_name: str, sizes_opt: str | None, checkpoints_opt: str) -> list[Cell]:
+    suite = get_suite(suite_name)
+    sizes = _sizes(suite, sizes_opt)
+    cells = []
+    for name in sizes:
+        size = suite.size(name)
+        steps = (
+            [FINAL]
+            if not size.steps
+            else select_steps(checkpoints_opt, list(size.steps), list(suite.default_steps))
+        )
+        for step in steps:
+            cells.append(
+                Cell(
+                    suite.name,
+                    name,
+                    size.model_id,
+                    step,
+                    size.revision(step),
+                    size.tokens(step),
+                    size.params,
+                    suite.prepend_bos,
+                )
+            )
+    return cells
+
+
+def _sizes(suite, sizes_opt: str | None) -> list[str]:
+    if sizes_opt in (None, "default"):
+        return list(suite.default_sizes)
+    if sizes_opt == "all":
+        return list(suite.sizes)
+    sizes = [s.strip() for s in sizes_opt.split(",") if s.strip()]
+    if not sizes:
+        raise SelectionError(
+            f"--model-sizes={sizes_opt!r} names no size; sizes: all, {', '.join(suite.sizes)}"
+        )
+    twice = sorted({s for s in sizes if sizes.count(s) > 1})
+    if twice:
+        raise SelectionError(f"--model-sizes names {', '.join(twice)} twice")
+    unknown = [s for s in sizes if s not in suite.sizes]
+    if unknown:
+        raise SelectionError(
+            f"suite {suite.name!r} has no size {', '.join(unknown)}; sizes: {', '.join(suite.sizes)}"
+        )
+    return sizes
+
+
+def extra_cell(reference: str, suite_name: str) -> Cell:
+    """``ID_OR_PATH[@REV]`` as a cell judged like the chosen suite (its thresholds and BOS policy)."""
+    model_id, _, revision = reference.partition("@")
+    if model_id.endswith(".gguf") or "/" not in model_id or model_id.startswith((".", "/", "~")):
+        size = model_id.rstrip("/").split("/")[-1] or model_id
+    else:
+        size = model_id
+    step = None
+    if revision.startswith("step") and revision[4:].isdigit():
+        step = int(revision[4:])
+    return Cell(
+        suite_name,
+        size,
+        model_id,
+        step,
+        revision or None,
+        None,
+        None,
+        get_suite(suite_name).prepend_bos,
+        extra=True,
+    )

@@ -1,0 +1,1 @@
+"""Reports of a run: the pass/fail matrices and results.json (``matrix``)."""

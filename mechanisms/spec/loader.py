@@ -1,0 +1,539 @@
+"""Load and validate mechanism specs (YAML) strictly, reporting file, line and field.
+
+Validation has two layers: the JSON Schema from ``mechanisms.schema`` (unknown keys, wrong
+types, unknown names), then the rules a schema cannot say (exactly one of ``min``/``max``, a
+metric that reads the task's answer format, a score that needs another task's data, task
+parameters). A spec that asserts nothing cannot be written: ``checks`` needs one entry.
+"""
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..plan.checkpoints import step_label
+from ..plan.suites import SUITE_NAMES
+from . import registry
+from .schema import spec_schema
+
+
+class SpecError(Exception):
+    """A spec that cannot be used; ``str()`` is ``file:line: field: message``."""
+
+    def __init__(self, path, line: int, where: str, message: str):
+        self.path, self.line, self.where, self.message = Path(path), line, where, message
+        super().__init__(f"{path}:{line}: {where}: {message}")
+
+
+@dataclass(frozen=True)
+class Check:
+    kind: str
+    fields: dict
+    by_suite: dict
+    line: int
+    index: int
+
+    def for_suite(self, suite: str | None) -> dict:
+        return {**self.fields, **self.by_suite.get(suite, {})}
+
+    def label(self) -> str:
+        return f"{self.kind}[{self.index}]"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Where a claim should hold in one suite: ``sizes`` is "all", a list of sizes, or a mapping
+    size -> first step (each size's own emergence point); other sizes are expected absent."""
+
+    sizes: Any = "all"  # "all", a tuple of sizes, or {size: onset step}
+    from_step: int = 0
+    holds: bool = True
+    unstable: tuple = ()  # "size@stepN" cells that flip either way: measured, reported, not asserted
+
+    def expected(self, size: str, step: int | None) -> bool | None:
+        if f"{size}@{step_label(step)}" in self.unstable:
+            return None
+        if not self.holds:
+            return False
+        if isinstance(self.sizes, dict):
+            if size not in self.sizes:
+                return False
+            onset = self.sizes[size]
+        elif self.sizes != "all" and size not in self.sizes:
+            return False
+        else:
+            onset = self.from_step
+        return step is None or step >= onset
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    id: str
+    version: int
+    claim: str
+    task: str
+    task_params: dict
+    task_by_suite: dict
+    checks: tuple
+    applies_to: tuple
+    expect: dict
+    marks: tuple = ()
+    id_line: int = 1
+    sizes_only: dict = field(default_factory=dict)  # suite -> the only sizes it applies to
+
+    def applies(self, cell) -> bool:
+        """Whether the spec has a cell here (``applies_to: [zoo:zoo-890k]`` limits sizes)."""
+        only = self.sizes_only.get(cell.suite)
+        return cell.suite in self.applies_to and (only is None or cell.extra or cell.size in only)
+
+    def params_for(self, suite: str | None) -> dict:
+        return {**self.task_params, **self.task_by_suite.get(suite, {})}
+
+    def expected(self, suite: str, size: str, step: int | None) -> bool | None:
+        """Whether the claim should hold at this cell (suites without an entry: everywhere;
+        ``None``: an unstable cell, measured but not asserted)."""
+        return self.expect.get(suite, Expectation()).expected(size, step)
+
+
+# --- YAML with line numbers -------------------------------------------------------------
+
+MAX_SPEC_BYTES = 256 * 1024  # the largest bundled spec is under 3 KiB
+MAX_NODES = 20_000  # YAML nodes after alias expansion (an alias bomb expands to billions)
+MAX_DEPTH = 32
+
+
+def _lines(node, path=(), out=None) -> dict:
+    """``{field path: line}`` for every node, refusing duplicate keys, alias bombs and deep nests."""
+    out = {} if out is None else out
+    if len(out) >= MAX_NODES or len(path) > MAX_DEPTH:
+        why = (
+            f"more than {MAX_NODES} YAML nodes once aliases are expanded"
+            if len(out) >= MAX_NODES
+            else f"nested deeper than {MAX_DEPTH} levels"
+        )
+        raise ValueError((node.start_mark.line + 1, path, f"too large: {why}"))
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key, value in node.value:
+            name = key.value
+            if name in seen:
+                raise ValueError((key.start_mark.line + 1, path + (name,), "duplicate key"))
+            seen.add(name)
+            out[path + (name,)] = key.start_mark.line + 1
+            _lines(value, path + (name,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _lines(item, path + (i,), out)
+    return out
+
+
+def _line_of(lines: dict, path: tuple) -> int:
+    while path not in lines and path:
+        path = path[:-1]
+    return lines.get(path, 1)
+
+
+def _where(path: tuple) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+# --- a small JSON Schema validator (the subset the spec schema uses) ------------------------
+
+_TYPES: dict[str, Any] = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+}
+
+
+def _type_ok(value, names) -> bool:
+    for name in [names] if isinstance(names, str) else names:
+        if isinstance(value, bool) and name != "boolean":
+            continue
+        if isinstance(value, _TYPES[name]):
+            return True
+    return False
+
+
+def schema_errors(value, schema: dict, path=()):
+    """Yield ``(path, message)`` for every way ``value`` breaks ``schema``."""
+    if "const" in schema and value != schema["const"]:
+        yield path, f"must be {schema['const']!r}, got {value!r}"
+        return
+    if "enum" in schema and value not in schema["enum"]:
+        yield path, f"unknown value {value!r}; expected one of: {', '.join(map(str, schema['enum']))}"
+        return
+    if "not" in schema and value in schema["not"].get("enum", ()):
+        yield path, f"{value!r} is reserved (pytest's or this plugin's own mark); use a name of your own"
+        return
+    if "type" in schema and not _type_ok(value, schema["type"]):
+        yield (
+            path,
+            f"must be {schema['type'] if isinstance(schema['type'], str) else ' or '.join(schema['type'])}, got {type(value).__name__} {value!r}",
+        )
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, f"must be a finite number, got {value}"
+        return
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            yield path, "must not be empty"
+        if len(value) > schema.get("maxLength", len(value)):
+            yield path, f"is {len(value)} characters long; at most {schema['maxLength']}"
+        if "pattern" in schema and not re.match(schema["pattern"], value):
+            yield path, f"{value!r} does not match {schema['pattern']}"
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and value < schema.get("minimum", value)
+    ):
+        yield path, f"must be >= {schema['minimum']}, got {value}"
+    if isinstance(value, list):
+        yield from _array_errors(value, schema, path)
+    if isinstance(value, dict):
+        yield from _object_errors(value, schema, path)
+
+
+def _array_errors(value: list, schema: dict, path: tuple):
+    if len(value) < schema.get("minItems", 0):
+        yield path, f"needs at least {schema['minItems']} item(s)"
+    if len(value) > schema.get("maxItems", len(value)):
+        yield path, f"has {len(value)} items; at most {schema['maxItems']}"
+        return
+    for i, item in enumerate(value):
+        if "items" in schema:
+            yield from schema_errors(item, schema["items"], path + (i,))
+
+
+def _object_errors(value: dict, schema: dict, path: tuple):
+    props = schema.get("properties", {})
+    for name in schema.get("required", []):
+        if name not in value:
+            yield path, f"missing required field {name!r}"
+    if len(value) < schema.get("minProperties", 0):
+        yield path, f"needs one of: {', '.join(props)}"
+    if len(value) > schema.get("maxProperties", len(value)):
+        yield (
+            path,
+            f"has {len(value)} keys ({', '.join(value)}); exactly one of {', '.join(props)} is allowed",
+        )
+    for key, item in value.items():
+        if "propertyNames" in schema:
+            errs = list(schema_errors(key, schema["propertyNames"], path + (key,)))
+            if errs:
+                yield errs[0]
+                continue
+        if key in props:
+            yield from schema_errors(item, props[key], path + (key,))
+        elif schema.get("additionalProperties") is False:
+            hint = f"; known: {', '.join(props)}" if props else ""
+            yield path + (key,), f"unknown field {key!r}{hint}"
+        elif isinstance(schema.get("additionalProperties"), dict):
+            yield from schema_errors(item, schema["additionalProperties"], path + (key,))
+
+
+# --- semantic rules ------------------------------------------------------------------------
+
+
+def _semantic_errors(data: dict):
+    task = data["task"]["name"]
+    yield from _param_errors(task, data["task"].get("params", {}), ("task", "params"))
+    for suite, params in data["task"].get("by_suite", {}).items():
+        yield from _param_errors(task, params, ("task", "by_suite", suite))
+    kinds = spec_schema()["properties"]["checks"]["items"]["properties"]
+    yield from _expect_errors(data.get("expect", {}))
+    yield from _applies_to_errors(data.get("applies_to", ()))
+    for i, check in enumerate(data["checks"]):
+        kind, body = next(iter(check.items()))
+        yield from _check_errors(task, kind, body, ("checks", i, kind))
+        for suite, override in body.get("by_suite", {}).items():
+            where = ("checks", i, kind, "by_suite", suite)
+            props = {k: v for k, v in kinds[kind]["properties"].items() if k != "by_suite"}
+            yield from schema_errors(
+                override, {"type": "object", "properties": props, "additionalProperties": False}, where
+            )
+            yield from _check_errors(task, kind, {**body, **override}, where)
+
+
+def _param_errors(task: str, params: dict, path: tuple):
+    table = registry.TASKS[task].params
+    for name, value in params.items():
+        if name not in table:
+            yield path + (name,), f"unknown parameter {name!r} for task {task!r}; known: {', '.join(table)}"
+        elif not _type_ok(value, {int: "integer", str: "string", float: "number"}[table[name][0]]):
+            yield path + (name,), f"must be {table[name][0].__name__}, got {value!r}"
+        else:
+            message = _param_value_error(name, value)
+            if message:
+                yield path + (name,), message
+
+
+def _param_value_error(name: str, value) -> str | None:
+    if name in registry.PARAM_BOUNDS:
+        low, high = registry.PARAM_BOUNDS[name]
+        if not low <= value <= high:
+            return f"must be between {low} and {high}, got {value}"
+    if name in registry.PARAM_CHOICES:
+        known = registry.PARAM_CHOICES[name]
+        unknown = [v.strip() for v in value.split(",")] if name == "constructions" else [value]
+        unknown = [v for v in unknown if v not in known]
+        if unknown:
+            return f"unknown value {', '.join(map(repr, unknown))}; known: {', '.join(known)}"
+    if name == "pool" and value != "all":
+        try:
+            re.compile(value)
+        except re.error as exc:
+            return f"not a valid regular expression ({exc})"
+    return None
+
+
+def _check_errors(task: str, kind: str, body: dict, path: tuple):
+    if task in registry.CLEAN_ONLY_TASKS:
+        needs_corrupted = (
+            kind == "path"
+            or (kind == "ablation" and body.get("method") == "resample")
+            or body.get("on") == "corrupted"
+        )
+        if needs_corrupted:
+            yield (
+                path,
+                (
+                    f"task {task!r} has no corrupted prompts, which this check needs; tasks with "
+                    f"them: {', '.join(t for t in registry.TASKS if t not in registry.CLEAN_ONLY_TASKS)}"
+                ),
+            )
+    if "metric" in body:
+        answer = registry.TASKS[task].answer
+        if registry.METRICS[body["metric"]].answer != answer:
+            fitting = [m for m, e in registry.METRICS.items() if e.answer == answer]
+            yield (
+                path + ("metric",),
+                f"{body['metric']!r} does not apply to task {task!r}; use one of: {', '.join(fitting)}",
+            )
+    if kind == "behaviour" and ("min" in body) == ("max" in body):
+        yield path, "give exactly one threshold: min (holds when metric >= min) or max (metric <= max)"
+    selectors = (
+        {"heads": body}
+        if kind == "heads"
+        else {k: body[k] for k in ("heads", "senders", "receivers") if k in body}
+    )
+    for name, sel in selectors.items():
+        where = path if kind == "heads" else path + (name,)
+        yield from _selector_errors(task, sel, where)
+
+
+def _selector_errors(task: str, sel: dict, path: tuple):
+    chosen = [k for k in ("score", "role", "ids") if k in sel]
+    if len(chosen) > 1 and set(chosen) != {"ids", "score"}:
+        yield (
+            path,
+            (
+                "select heads with one of: score, role, ids (ids may add a score to check); "
+                "none of them: every head, or every head in `layers`"
+            ),
+        )
+        return
+    if not chosen:
+        return
+    if chosen == ["score"] and "min" not in sel and "top" not in sel:
+        yield path, "a score selector needs a threshold (min) or a count (top)"
+    entry = registry.HEAD_SCORES.get(sel.get("score", "")) or registry.ROLES.get(sel.get("role", ""))
+    if entry is not None and entry.tasks and task not in entry.tasks:
+        yield (
+            path + (chosen[0],),
+            f"{sel[chosen[0]]!r} is measured on task {entry.tasks[0]!r}, not on {task!r}",
+        )
+
+
+def _expect_errors(expect: dict) -> Iterator[tuple[tuple, str]]:
+    """Sizes, steps and cells named in ``expect`` must exist in the suite's catalogue."""
+    from ..plan.suites import get_suite
+
+    for suite_name, e in expect.items():
+        try:
+            suite = get_suite(suite_name)
+        except (KeyError, FileNotFoundError) as exc:
+            yield ("expect", suite_name), str(exc).strip("'\"")
+            continue
+        where = ("expect", suite_name)
+        sizes = e.get("sizes", "all")
+        named = (
+            [sizes]
+            if isinstance(sizes, str) and sizes != "all"
+            else []
+            if isinstance(sizes, str)
+            else list(sizes)
+        )
+        for name in named:
+            if name not in suite.sizes:
+                yield (
+                    (*where, "sizes", name),
+                    f"suite {suite_name!r} has no size {name!r}; sizes: {', '.join(suite.sizes)}",
+                )
+        onsets: list[tuple[tuple, str, int]] = (
+            [((*where, "sizes", n), n, step) for n, step in sizes.items()] if isinstance(sizes, dict) else []
+        )
+        if "from_step" in e:
+            onsets += [((*where, "from_step"), n, e["from_step"]) for n in (named or list(suite.sizes))]
+        for path, name, step in onsets:
+            message = _step_error(suite, name, step)
+            if message:
+                yield path, message
+                break
+        for i, cell in enumerate(e.get("unstable", ())):
+            message = _cell_error(suite, cell)
+            if message:
+                yield (*where, "unstable", i), message
+
+
+def _step_error(suite, size_name: str, step: int) -> str | None:
+    known = suite.size(size_name).steps if size_name in suite.sizes else ()
+    if not known or step in known:
+        return None
+    return f"{size_name} has no checkpoint step{step}; {_nearest(step, known)}"
+
+
+def _applies_to_errors(applies_to):
+    from ..plan.suites import get_suite
+
+    for i, entry in enumerate(applies_to):
+        suite_name, _, size = entry.partition(":")
+        if size:
+            try:
+                sizes = get_suite(suite_name).sizes
+            except (KeyError, FileNotFoundError) as exc:
+                yield ("applies_to", i), str(exc).strip("'\"")
+                continue
+            if size not in sizes:
+                yield (
+                    ("applies_to", i),
+                    f"suite {suite_name!r} has no size {size!r}; sizes: {', '.join(sizes)}",
+                )
+
+
+def _nearest(step: int, known) -> str:
+    return f"nearest: step{min(known, key=lambda s: abs(s - step))}"
+
+
+def _cell_error(suite, cell: str) -> str | None:
+    size_name, _, step_text = cell.rpartition("@")
+    if size_name not in suite.sizes:
+        return f"{cell}: suite {suite.name!r} has no size {size_name!r}"
+    known = suite.size(size_name).steps
+    if step_text == "final" or not known:
+        return None if step_text == "final" else f"{cell}: {size_name} has only its final weights"
+    step = int(step_text[4:])
+    return (
+        None
+        if step in known
+        else f"{cell}: {size_name} has no checkpoint step{step}; {_nearest(step, known)}"
+    )
+
+
+# --- building the Spec ---------------------------------------------------------------------
+
+
+def parse_spec(text: str, path) -> Spec:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SpecError(path, mark.line + 1 if mark else 1, "(yaml)", str(exc).replace("\n", " ")) from None
+    except RecursionError:
+        raise SpecError(path, 1, "(yaml)", "nested too deeply") from None
+    if node is None or not isinstance(data, dict):
+        raise SpecError(path, 1, "(top level)", "a spec must be a YAML mapping")
+    try:
+        lines = _lines(node)
+    except ValueError as exc:
+        line, where, message = exc.args[0]
+        raise SpecError(path, line, _where(where), message) from None
+    for where, message in [*schema_errors(data, spec_schema())]:
+        raise SpecError(path, _line_of(lines, where), _where(where), message)
+    for where, message in _semantic_errors(data):
+        raise SpecError(path, _line_of(lines, where), _where(where), message)
+    return _build(data, path, lines)
+
+
+def _build(data: dict, path, lines: dict) -> Spec:
+    task = data["task"]
+    defaults = {k: v[1] for k, v in registry.TASKS[task["name"]].params.items()}
+    checks = []
+    for i, item in enumerate(data["checks"]):
+        kind, body = next(iter(item.items()))
+        fields = {k: v for k, v in body.items() if k != "by_suite"}
+        checks.append(Check(kind, fields, body.get("by_suite", {}), _line_of(lines, ("checks", i)), i))
+    expect = {
+        suite: Expectation(
+            sizes=_sizes(e.get("sizes", "all")),
+            from_step=e.get("from_step", 0),
+            holds=e.get("holds", True),
+            unstable=tuple(e.get("unstable", ())),
+        )
+        for suite, e in data.get("expect", {}).items()
+    }
+    return Spec(
+        path=Path(path),
+        id=data["id"],
+        version=data["version"],
+        claim=data["claim"].strip(),
+        task=task["name"],
+        task_params={**defaults, **task.get("params", {})},
+        task_by_suite=task.get("by_suite", {}),
+        checks=tuple(checks),
+        applies_to=tuple(dict.fromkeys(a.partition(":")[0] for a in data.get("applies_to", SUITE_NAMES))),
+        sizes_only=_sizes_only(data.get("applies_to", ())),
+        expect=expect,
+        marks=tuple(data.get("marks", ())),
+        id_line=_line_of(lines, ("id",)),
+    )
+
+
+def _sizes_only(applies_to) -> dict:
+    only: dict = {}
+    for entry in applies_to:
+        suite, _, size = entry.partition(":")
+        if size:
+            only[suite] = only.get(suite, ()) + (size,)
+    return only
+
+
+def _sizes(value):
+    if isinstance(value, dict):
+        return dict(value)
+    return value if value == "all" else tuple(value)
+
+
+def load_spec(path) -> Spec:
+    """Read and parse one spec file; every way it can be unusable is a ``SpecError``."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SPEC_BYTES + 1)
+    except OSError as exc:
+        raise SpecError(path, 1, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(
+            path, 1, "(file)", f"larger than {MAX_SPEC_BYTES // 1024} KiB; a spec is a short text"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SpecError(
+            path, line, "(file)", f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    return parse_spec(text, path)

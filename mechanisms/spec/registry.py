@@ -1,0 +1,197 @@
+"""Names a spec may use, with where their code lives, so that specs validate without importing
+torch: tasks (data generators), metrics, head scores, head roles and check kinds.
+
+Each entry points at ``module:function``; the function is imported only when a model is measured.
+To add a measurement, write the function and add one line here; the JSON Schema is generated from
+these tables (``python -m mechanisms.spec.schema``; a test keeps the published copy current). The
+tables in docs/specs.md are written by hand, and ``tests/examples/test_docs.py`` fails when a
+name registered here is missing from them.
+"""
+
+from dataclasses import dataclass, field
+from importlib import import_module
+
+
+@dataclass(frozen=True)
+class Entry:
+    target: str  # "module:function"
+    doc: str
+    params: dict = field(default_factory=dict)  # name -> (type, default)
+    answer: str = ""  # tasks: the answer format they produce; metrics: the format they read
+    tasks: tuple = ()  # scores and roles: tasks whose data they need (empty: weights only)
+    lower_is_better: bool = False  # metrics: a loss (damage is an increase)
+    rule: tuple = ()  # roles: (score, ">=" or ">", threshold) conditions, all must hold
+
+    def load(self):
+        module, _, name = self.target.partition(":")
+        return getattr(import_module(module), name)
+
+
+_N = {"n_prompts": (int, 64), "seed": (int, 0)}
+TASKS = {
+    "repeated_tokens": Entry(
+        "mechanisms.measure.tasks:repeated_tokens",
+        "EOS/BOS + a random token span + the same span (induction, previous-token, duplicate heads).",
+        {"n_prompts": (int, 32), "seed": (int, 0), "span": (int, 15), "pool": (str, "all")},
+        answer="sequence",
+    ),
+    "ioi": Entry(
+        "mechanisms.measure.tasks:ioi",
+        "Indirect object identification, ABBA/BABA balanced; corrupted = S2 replaced by IO, or random names.",
+        {**_N, "templates": (str, "train"), "corruption": (str, "s2_io")},
+        answer="pair",
+    ),
+    "greater_than": Entry(
+        "mechanisms.measure.tasks:greater_than",
+        "'The war lasted from the year 17YY to the year 17' -> a two-digit year > YY; corrupted YY = 01.",
+        dict(_N),
+        answer="group",
+    ),
+    "gendered_pronoun": Entry(
+        "mechanisms.measure.tasks:gendered_pronoun",
+        "'So Mary is such a good cook, isn't' -> ' she'; corrupted = a name of the other gender.",
+        dict(_N),
+        answer="pair",
+    ),
+    "sva": Entry(
+        "mechanisms.measure.tasks:subject_verb_agreement",
+        "Marvin & Linzen-style 'The author(s) that the guards like' -> a verb agreeing with the subject; corrupted = other number.",
+        {**_N, "constructions": (str, "all")},
+        answer="group",
+    ),
+    "successor": Entry(
+        "mechanisms.measure.tasks:successor",
+        "Three consecutive items of an ordinal sequence (numbers, weekdays, months) -> the next one.",
+        {**_N, "separator": (str, "")},
+        answer="target",
+    ),
+}
+
+METRICS = {
+    "logit_diff": Entry(
+        "mechanisms.measure.metrics:logit_diff",
+        "mean logit(correct) - logit(wrong) at the answer position",
+        answer="pair",
+    ),
+    "pair_accuracy": Entry(
+        "mechanisms.measure.metrics:pair_accuracy",
+        "fraction of prompts with logit(correct) > logit(wrong)",
+        answer="pair",
+    ),
+    "prob_diff": Entry(
+        "mechanisms.measure.metrics:prob_diff",
+        "mean sum p(correct group) - sum p(wrong group) (the paper's group-sum prob diff)",
+        answer="group",
+    ),
+    "group_accuracy": Entry(
+        "mechanisms.measure.metrics:group_accuracy",
+        "fraction of prompts where the correct group has more probability mass",
+        answer="group",
+    ),
+    "top1_accuracy": Entry(
+        "mechanisms.measure.metrics:top1_accuracy",
+        "fraction of prompts whose argmax over the vocabulary is the answer",
+        answer="target",
+    ),
+    "repeat_loss": Entry(
+        "mechanisms.measure.metrics:repeat_loss",
+        "mean next-token loss (nats) on the second copy of the span",
+        answer="sequence",
+        lower_is_better=True,
+    ),
+    "loss_drop": Entry(
+        "mechanisms.measure.metrics:loss_drop",
+        "loss on the first copy minus loss on the second copy (nats)",
+        answer="sequence",
+    ),
+}
+
+HEAD_SCORES = {
+    "previous_token": Entry(
+        "mechanisms.measure.heads:previous_token_score",
+        "mean attention from each position to the one before",
+        tasks=("repeated_tokens",),
+    ),
+    "duplicate_token": Entry(
+        "mechanisms.measure.heads:duplicate_token_score",
+        "mean attention from a repeated token to its earlier copy",
+        tasks=("repeated_tokens",),
+    ),
+    "induction": Entry(
+        "mechanisms.measure.heads:induction_score",
+        "mean attention from a repeated token to the token after its earlier copy",
+        tasks=("repeated_tokens",),
+    ),
+    "copy": Entry(
+        "mechanisms.measure.heads:copy_score",
+        "fraction of names whose token is in the top-5 of the head's OV output (Wang et al.)",
+        tasks=("ioi",),
+    ),
+    "negative_copy": Entry(
+        "mechanisms.measure.heads:negative_copy_score",
+        "copy score of the negated OV output (copy suppression / negative name movers)",
+        tasks=("ioi",),
+    ),
+    "end_to_io": Entry(
+        "mechanisms.measure.heads:end_to_io_attention",
+        "attention from END to IO minus the larger of END to S1 / S2",
+        tasks=("ioi",),
+    ),
+    "successor": Entry(
+        "mechanisms.measure.heads:successor_score",
+        "fraction of ordinal tokens whose successor tops the head's OV output (Gould et al.)",
+    ),
+}
+
+
+def _role(rule: tuple, tasks: tuple = ()) -> Entry:
+    doc = " and ".join(f"{score} score {op} {threshold:g}" for score, op, threshold in rule)
+    return Entry("mechanisms.measure.roles:role_mask", doc, tasks=tasks, rule=rule)
+
+
+# Roles are rules over head scores (the one place their thresholds live; the docs' wording and
+# roles.role_mask both read them). end_to_io > 0: END attends to IO more than to S1 and S2.
+ROLES = {
+    "induction_heads": _role((("induction", ">=", 0.4),), ("repeated_tokens",)),
+    "previous_token_heads": _role((("previous_token", ">=", 0.5),), ("repeated_tokens",)),
+    "name_movers": _role((("copy", ">", 0.10), ("end_to_io", ">", 0.0)), ("ioi",)),
+    "negative_name_movers": _role((("negative_copy", ">", 0.10), ("end_to_io", ">", 0.0)), ("ioi",)),
+    "successor_heads": _role((("successor", ">=", 0.5),)),
+}
+
+# Bounds on every count a spec may set, checked when the spec loads (a spec asking for a billion
+# prompts is an error, not a hung run), and the closed choices of string parameters.
+PARAM_BOUNDS = {"n_prompts": (1, 4096), "span": (2, 1024), "seed": (0, 2**32 - 1)}
+PARAM_CHOICES = {
+    "templates": ("train", "held_out"),
+    "corruption": ("s2_io", "random_names"),
+    "constructions": ("all", "simple", "prep", "subj_rel", "obj_rel", "sent_comp"),  # comma lists allowed
+}
+# Tasks without corrupted prompts cannot back interchange ablations, path patching or `on: corrupted`.
+CLEAN_ONLY_TASKS = ("repeated_tokens", "successor")
+
+# A relative damage (ablation, path) needs a behaviour to damage: a higher-is-better metric must
+# be at least this on clean prompts (a loss is always positive). Damage is a fraction of the clean
+# value in the metric's good direction, positive = harmful, for every check kind that reports it.
+MIN_BASELINE = 0.05
+
+CHECK_KINDS = {
+    "behaviour": Entry("mechanisms.measure.checks:behaviour", "the task metric against min or max"),
+    "heads": Entry(
+        "mechanisms.measure.checks:heads", "at least k heads with score >= min (or a role, or fixed ids)"
+    ),
+    "ablation": Entry(
+        "mechanisms.measure.checks:ablation", "ablating the selected heads damages the metric by >= min_drop"
+    ),
+    "path": Entry(
+        "mechanisms.measure.checks:path",
+        "path patching a sender into the receivers' q/k/v damages the metric by >= min_damage",
+    ),
+}
+ABLATIONS = ("zero", "mean", "resample")
+
+
+def roles_table() -> str:
+    """The roles table of docs/specs.md, generated (``tests/examples/test_docs.py`` compares)."""
+    rows = [f"| `{name}` | {entry.doc} |" for name, entry in ROLES.items()]
+    return "\n".join(["| role | rule (all must hold) |", "|---|---|", *rows])

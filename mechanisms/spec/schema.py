@@ -1,0 +1,214 @@
+"""The spec format as a JSON Schema, built from the registry so it never drifts from the code.
+
+Editors use the published copy (``mechanisms/specs/spec.schema.json``; regenerate with
+``python -m mechanisms.spec.schema > mechanisms/specs/spec.schema.json``) for completion and red squiggles; ``mechanisms.spec`` validates
+every spec against the same dictionary with a small validator that reports file, line and field.
+"""
+
+import json
+import sys
+
+from ..plan.suites import SUITE_NAMES
+from . import registry
+
+FORMAT = 1
+# marks that change how pytest runs an item: a spec's verdict comes from its expectation only
+RESERVED_MARKS = (
+    "skip",
+    "skipif",
+    "xfail",
+    "parametrize",
+    "usefixtures",
+    "filterwarnings",
+    "xdist_group",
+    "mechanisms",
+    "tryfirst",
+    "trylast",
+)
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+HEAD_ID_PATTERN = r"^L\d+H\d+$"
+
+_NUMBER = {"type": "number"}
+_SUITE_OVERRIDES = {
+    "type": "object",
+    "description": "per-suite overrides of the fields above, e.g. {smollm2: {min: 0.2}}",
+    "propertyNames": {"enum": list(SUITE_NAMES)},
+    "additionalProperties": {"type": "object"},
+}
+
+
+def _selector() -> dict:
+    return {
+        "type": "object",
+        "description": "which heads: by score (and threshold / top-k), by role, by fixed ids, or (none of those) every head in `layers`",
+        "additionalProperties": False,
+        "properties": {
+            "score": {"enum": sorted(registry.HEAD_SCORES)},
+            "role": {"enum": sorted(registry.ROLES)},
+            "ids": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": HEAD_ID_PATTERN}},
+            "min": _NUMBER,
+            "top": {"type": "integer", "minimum": 1},
+            "layers": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+        },
+    }
+
+
+def _check_fields() -> dict:
+    """The fields of each check kind; which kinds exist, and what they mean, is the registry's."""
+    metric = {"enum": sorted(registry.METRICS)}
+    return {
+        "behaviour": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["metric"],
+            "description": "the task metric on clean prompts against a threshold (give min or max)",
+            "properties": {
+                "metric": metric,
+                "min": _NUMBER,
+                "max": _NUMBER,
+                "on": {"enum": ["clean", "corrupted"]},
+                "by_suite": _SUITE_OVERRIDES,
+            },
+        },
+        "heads": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "at least k heads whose score >= min (or that play a role)",
+            "properties": {
+                **_selector()["properties"],
+                "at_least": {"type": "integer", "minimum": 1},
+                "by_suite": _SUITE_OVERRIDES,
+            },
+        },
+        "ablation": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["heads", "metric", "min_drop"],
+            "description": "ablating the selected heads lowers the metric by at least min_drop (a fraction)",
+            "properties": {
+                "heads": _selector(),
+                "metric": metric,
+                "method": {"enum": list(registry.ABLATIONS)},
+                "min_drop": _NUMBER,
+                "by_suite": _SUITE_OVERRIDES,
+            },
+        },
+        "path": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["senders", "receivers", "metric", "min_damage"],
+            "description": "path patching senders -> receivers' queries/keys/values: at least k senders "
+            "whose path damages the metric by >= min_damage (a fraction of the clean value, as min_drop)",
+            "properties": {
+                "senders": _selector(),
+                "receivers": _selector(),
+                "into": {"enum": ["q", "k", "v"]},
+                "metric": metric,
+                "min_damage": _NUMBER,
+                "at_least": {"type": "integer", "minimum": 1},
+                "by_suite": _SUITE_OVERRIDES,
+            },
+        },
+    }
+
+
+def spec_schema() -> dict:
+    fields = _check_fields()
+    kinds = {name: {**fields[name], "description": entry.doc} for name, entry in registry.CHECK_KINDS.items()}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://pytest-mechanisms.invalid/mechanism-spec.schema.json",
+        "title": "pytest-mechanisms mechanism spec",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["format", "id", "version", "claim", "task", "checks"],
+        "properties": {
+            "format": {"const": FORMAT, "description": "spec format version"},
+            "id": {
+                "type": "string",
+                "pattern": ID_PATTERN,
+                "maxLength": 80,
+                "description": "the claim's name in node ids: lower-case letters, digits, - _ .",
+            },
+            "version": {"type": "integer", "minimum": 1, "description": "bump when the claim changes"},
+            "claim": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 4000,
+                "description": "the claim, in words",
+            },
+            "marks": {
+                "type": "array",
+                "maxItems": 16,
+                "items": {
+                    "type": "string",
+                    "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$",
+                    "maxLength": 64,
+                    "not": {"enum": list(RESERVED_MARKS)},
+                },
+                "description": "your own marks for -m selection; pytest's and xdist's marks are refused",
+            },
+            "task": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name"],
+                "properties": {
+                    "name": {"enum": sorted(registry.TASKS)},
+                    "params": {"type": "object"},
+                    "by_suite": _SUITE_OVERRIDES,
+                },
+            },
+            "checks": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 64,
+                "items": {
+                    "type": "object",
+                    "minProperties": 1,
+                    "maxProperties": 1,
+                    "additionalProperties": False,
+                    "properties": kinds,
+                },
+            },
+            "applies_to": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "pattern": rf"^({'|'.join(SUITE_NAMES)})(:[A-Za-z0-9_.-]+)?$"},
+                "description": "suites (zoo), or single sizes of a suite (zoo:zoo-890k); default: all",
+            },
+            "expect": {
+                "type": "object",
+                "propertyNames": {"enum": list(SUITE_NAMES)},
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "sizes": {
+                            "type": ["string", "array", "object"],
+                            "items": {"type": "string"},
+                            "additionalProperties": {"type": "integer", "minimum": 0},
+                            "description": "'all', the sizes where the claim holds, or a mapping "
+                            "size -> the step from which it holds",
+                        },
+                        "from_step": {"type": "integer", "minimum": 0},
+                        "holds": {"type": "boolean"},
+                        "unstable": {
+                            "type": "array",
+                            "items": {"type": "string", "pattern": r"^.+@(step\d+|final)$"},
+                            "description": "cells (size@stepN) that flip between neighbouring "
+                            "checkpoints: measured and reported, not asserted",
+                        },
+                    },
+                },
+            },
+        },
+    }
+
+
+def main() -> None:
+    json.dump(spec_schema(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

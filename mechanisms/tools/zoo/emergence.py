@@ -1,0 +1,82 @@
+"""The zoo's emergence table, measured by the project's own specs.
+
+``python -m mechanisms.tools.zoo.emergence`` runs the bundled specs on every zoo size and checkpoint
+(``pytest -n 2 --model-sizes all --checkpoints all``) and writes ``docs/emergence.md``: for each
+claim and size, the first checkpoint from which the claim holds at every later checkpoint.
+``--from-results FILE`` rebuilds the table from an existing ``results.json`` instead.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ...report.matrix import _tokens, emergence, matrices
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def table(records) -> str:
+    mats = {spec: m for (spec, suite), m in matrices(records).items() if suite == "zoo"}
+    sizes = sorted(
+        {r["model"] for r in records if r["suite"] == "zoo"},
+        key=lambda s: next(r["params"] for r in records if r["model"] == s),
+    )
+    lines = ["| claim | " + " | ".join(sizes) + " |", "|---" * (len(sizes) + 1) + "|"]
+    for spec, m in sorted(mats.items()):
+        cells = []
+        for size in sizes:
+            if size not in m["rows"]:  # the spec has no cells there (applies_to names sizes)
+                cells.append("n/a")
+                continue
+            onset = emergence(m, size)
+            cells.append("never" if onset is None else f"{onset[0]}{_tokens(onset[1])}")
+        lines.append(f"| {spec} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def run_specs(report_dir: str) -> None:
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(ROOT / "mechanisms" / "specs"),
+        "-n",
+        "2",
+        "-q",
+        "--model-sizes=all",
+        "--checkpoints=all",
+        f"--mech-report={report_dir}",
+        "-p",
+        "no:randomly",
+    ]
+    subprocess.run(cmd, cwd=ROOT, check=False)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--from-results", type=Path)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "emergence.md")
+    args = parser.parse_args(argv)
+    source = args.from_results
+    if source is None:
+        tmp = tempfile.mkdtemp()
+        run_specs(tmp)
+        source = Path(tmp) / "results.json"
+    records = json.loads(source.read_text())["cells"]
+    manifest = json.loads((ROOT / "fixtures" / "zoo" / "zoo.json").read_text())
+    header = (
+        "# Zoo emergence table\n\n"
+        "First checkpoint (training step, and tokens seen) from which each bundled claim holds at every\n"
+        "later checkpoint, measured by the specs in `mechanisms/specs/` on the shipped zoo\n"
+        f"({manifest['tokens_per_step']} tokens per step). Regenerate with `python -m mechanisms.tools.zoo.emergence`.\n\n"
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(header + table(records) + "\n")
+    print(header + table(records))
+
+
+if __name__ == "__main__":
+    main()

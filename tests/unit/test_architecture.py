@@ -1,0 +1,81 @@
+"""The package's shape: no import cycle, the plugin never reaches the build tools, and the plugin
+entry point stays import-safe (no torch, transformers or transformer_lens)."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).parents[2] / "mechanisms"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Every import of every module (top-level and inside functions), resolved to modules."""
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        edges = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+                target = ".".join(base + ([node.module] if node.module else []))
+                for alias in node.names:
+                    full = f"{target}.{alias.name}"
+                    edges.add(full if full in modules else target)
+            elif isinstance(node, ast.Import):
+                edges.update(alias.name for alias in node.names)
+        graph[name] = {e for e in edges if e in modules and e != name and modules[e].name != "__init__.py"}
+    return graph
+
+
+def reachable(graph, start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for nxt in graph.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def test_there_is_no_import_cycle():
+    graph = import_graph()
+    cycles = sorted(m for m in graph if m in reachable(graph, m))
+    assert not cycles, f"modules on an import cycle: {cycles}"
+
+
+def test_the_plugin_never_imports_the_build_tools():
+    graph = import_graph()
+    used = reachable(graph, "mechanisms.plugin")
+    assert "mechanisms.measure.evaluation" in used  # the graph does see lazy imports
+    assert not [m for m in used if m.startswith("mechanisms.tools")]
+
+
+def test_subpackages_follow_the_path_of_a_spec():
+    """spec -> plan -> models -> measure -> report: no stage imports a later one."""
+    order = ["spec", "plan", "models", "measure", "report"]
+    graph = import_graph()
+    backwards = []
+    for module, targets in graph.items():
+        stage = module.split(".")[1] if module.count(".") >= 2 else None
+        for target in targets:
+            target_stage = target.split(".")[1] if target.count(".") >= 2 else None
+            if stage in order and target_stage in order and order.index(target_stage) > order.index(stage):
+                if not (stage == "spec" and target_stage == "plan"):  # specs are checked against suites
+                    backwards.append((module, target))
+    assert not backwards, backwards
+
+
+def test_the_plugin_entry_point_loads_neither_torch_nor_transformer_lens():
+    code = ("import sys, mechanisms.plugin, mechanisms.items, mechanisms.scheduling, mechanisms.spec.loader, "
+            "mechanisms.plan.cells, mechanisms.report.matrix; "
+            "heavy = [m for m in ('torch', 'transformer_lens', 'transformers', 'xdist') if m in sys.modules]; "
+            "print(heavy); sys.exit(1 if heavy else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
