@@ -84,7 +84,7 @@ def test_an_extra_model_is_gated_like_the_suite(project):
                                "--model=pytest-mechanisms/zoo-890k@step0", "--mech-report=rep")
     result.assert_outcomes(passed=2, failed=2)
     assert result.ret == 1
-    result.stdout.fnmatch_lines(["*claim does not hold where the spec expects it*"])
+    result.stdout.fnmatch_lines(["*claim does not hold on this extra --model, which is expected to hold every claim*"])
 
 
 def test_bad_option_values_are_reported(project):

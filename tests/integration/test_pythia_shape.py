@@ -7,6 +7,8 @@ cells the specs expect to hold at the final checkpoint must fail.
 """
 
 import json
+import subprocess
+import sys
 import shutil
 from pathlib import Path
 
@@ -15,10 +17,11 @@ SPECS = Path(__file__).parents[2] / "mechanisms" / "specs"
 
 
 def test_random_pythia_70m_fails_every_claim(pytester, tmp_path_factory, monkeypatch):
-    from mechanisms.tools.random_init import write_random_pythia
-
     hub = tmp_path_factory.mktemp("hub")
-    write_random_pythia("70m", hub, steps=(0, 143000))
+    # a subprocess, as the README runs it: imported here, torch.distributed would be dropped from
+    # sys.modules by pytester's snapshot and fail to register twice in the next test of this worker
+    subprocess.run([sys.executable, "-m", "mechanisms.tools.random_init", "70m", "--cache", str(hub),
+                    "--steps", "0", "143000"], check=True, capture_output=True)
     monkeypatch.setenv("HF_HUB_CACHE", str(hub))
     for spec in SPECS.glob("*.mech.yaml"):
         shutil.copy(spec, pytester.path / spec.name)
