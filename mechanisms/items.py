@@ -10,13 +10,20 @@ disagreement fails, so the bundled suite is green exactly when the zoo matches i
 table. A spec that does not parse becomes one failing item; the other specs still run.
 """
 
+from __future__ import annotations
+
 import fnmatch
 import json
-from typing import Any
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .spec.loader import SpecError, load_spec
+from .spec.loader import Spec, SpecError, load_spec
+
+if TYPE_CHECKING:
+    from .plan.cells import Cell
 
 RECORD_KEY = "mechanisms.cell"  # the user_properties key that carries a cell's record
 PLAN_KEY: pytest.StashKey[Any] = pytest.StashKey()  # the run's cells (mechanisms.plugin.Plan)
@@ -25,16 +32,16 @@ SPEC_FILES_INI = "mech_spec_files"  # glob patterns of spec file names, like pyt
 DEFAULT_SPEC_FILES = ("*.mech.yaml", "*.mech.yml")
 
 
-def spec_globs(config) -> tuple[str, ...]:
+def spec_globs(config: pytest.Config) -> tuple[str, ...]:
     return tuple(config.getini(SPEC_FILES_INI)) or DEFAULT_SPEC_FILES
 
 
-def is_spec_file(path, config) -> bool:
+def is_spec_file(path: Path, config: pytest.Config) -> bool:
     """Spec files are chosen by name, as pytest chooses test modules: no other YAML is read."""
     return any(fnmatch.fnmatch(path.name, pattern) for pattern in spec_globs(config))
 
 
-def is_spec_nodeid(nodeid: str, globs) -> bool:
+def is_spec_nodeid(nodeid: str, globs: tuple[str, ...]) -> bool:
     name = nodeid.partition("::")[0].rsplit("/", 1)[-1]
     return any(fnmatch.fnmatch(name, pattern) for pattern in globs)
 
@@ -50,7 +57,7 @@ INVALID_KEY: pytest.StashKey[list[str]] = (
 
 
 class SpecFile(pytest.File):
-    def collect(self):
+    def collect(self) -> Iterator[pytest.Item]:
         try:
             spec = load_spec(self.path)
             self._claim_id(spec)
@@ -75,7 +82,7 @@ class SpecFile(pytest.File):
                     nodeid=_cell_nodeid(self, spec.id, cell.label),
                 )
 
-    def _claim_id(self, spec) -> None:
+    def _claim_id(self, spec: Spec) -> None:
         seen = self.config.stash.setdefault(SEEN_KEY, {})
         first = seen.setdefault(spec.id, self.path)
         if first != self.path:
@@ -88,7 +95,7 @@ class SpecFile(pytest.File):
             )
 
 
-def _cell_nodeid(parent, spec_id: str, label: str):
+def _cell_nodeid(parent: pytest.Collector, spec_id: str, label: str) -> Any:
     """``path::spec-id[label]`` with the label as the id's parameters, as pytest parses it back.
 
     pytest >= 9.2 compares structured ids; an item named ``spec-id[label]`` without them never
@@ -101,29 +108,29 @@ def _cell_nodeid(parent, spec_id: str, label: str):
 
 
 class InvalidSpecItem(pytest.Item):
-    def __init__(self, *, error, **kwargs):
+    def __init__(self, *, error: Exception, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.error = error
 
-    def runtest(self):
+    def runtest(self) -> None:
         raise self.error
 
-    def repr_failure(self, excinfo):
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:  # type: ignore[override]
         return str(self.error)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, getattr(self.error, "line", 1) - 1, self.name
 
 
 class SpecItem(pytest.Item):
-    def __init__(self, *, spec, cell, **kwargs):
+    def __init__(self, *, spec: Spec, cell: Cell, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec, self.cell = spec, cell
         self.add_marker(pytest.mark.mechanisms)
         for mark in spec.marks:
             self.add_marker(getattr(pytest.mark, mark))
 
-    def runtest(self):
+    def runtest(self) -> None:
         from .measure.evaluation import base_record, measure
 
         record = base_record(self.spec, self.cell)
@@ -138,7 +145,7 @@ class SpecItem(pytest.Item):
         self.user_properties.append((RECORD_KEY, json.dumps(record, sort_keys=True)))  # JSON in JUnit too
         self._judge(record)
 
-    def _judge(self, record):
+    def _judge(self, record: dict) -> None:
         if record["expected"] is None:  # unstable cell: reported, not asserted
             if not record["holds"]:
                 pytest.xfail(f"absent at an unstable cell: {self._failing(record)}")
@@ -153,7 +160,7 @@ class SpecItem(pytest.Item):
     def _failing(record) -> str:
         return "; ".join(c["summary"] for c in record["checks"] if not c["holds"])
 
-    def repr_failure(self, excinfo):
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         if isinstance(excinfo.value, pytest.xfail.Exception):
             return str(excinfo.value)  # never shown; pytest's traceback formatting cost 0.2 s a cell
         if not isinstance(excinfo.value, ClaimMismatch):
@@ -175,11 +182,11 @@ class SpecItem(pytest.Item):
         lines += [f"  [{'ok' if c['holds'] else 'FAIL'}] {c['check']}: {c['summary']}" for c in r["checks"]]
         return "\n".join(lines)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, None, str]:
         return self.path, None, f"{self.spec.id}[{self.cell.label}]"
 
 
-def short_error(item, excinfo, max_lines: int = 10) -> str:
+def short_error(item: SpecItem, excinfo: pytest.ExceptionInfo[BaseException], max_lines: int = 10) -> str:
     """What failed while measuring a cell, in a few lines: the exception and where it was raised.
 
     pytest's default text for an exception inside a plugin item is hundreds of lines of pytest

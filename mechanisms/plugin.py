@@ -9,6 +9,8 @@ Hooks follow the pytest reference (https://docs.pytest.org/en/stable/reference/r
 
 import json
 import os
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +31,7 @@ _CURRENT: dict[str, list[dict]] = {
 }  # pytest_runtest_logreport gets no config: the session's record list
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(GROUP, "pytest-mechanisms: mechanism specs over models and checkpoints")
     group.addoption(
         "--suite",
@@ -83,7 +85,7 @@ def pytest_addoption(parser):
     )
 
 
-def pytest_configure(config):
+def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mechanisms: a mechanism-spec cell (added to every spec item)")
     workers = getattr(config, "workerinput", None)
     threads = config.getoption("mech_threads") or (1 if workers else None)
@@ -97,7 +99,7 @@ def pytest_configure(config):
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """xdist, on the controller: keep each model@checkpoint on one worker (see scheduling.py).
 
     Only ``--dist load`` (the default with ``-n``) is taken over, and only once spec items are
@@ -113,38 +115,40 @@ def pytest_xdist_make_scheduler(config, log):
 class Plan:
     """The cells of this run, computed on first use (plain pytest runs never touch the zoo)."""
 
-    def __init__(self, config):
+    def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self._cells, self.error = None, None
+        self._cells: list | None = None
+        self.error: Exception | None = None
 
     @property
-    def cells(self):
+    def cells(self) -> list:
         if self._cells is None:
-            self._build()
+            self._cells = self._build()
         return self._cells
 
-    def _build(self):
+    def _build(self) -> list:
         from .plan.cells import extra_cell, suite_cells
 
         opt = self.config.getoption
         try:
-            self._cells = suite_cells(opt("suite"), opt("model_sizes"), opt("checkpoints"))
-            self._cells += [extra_cell(m, opt("suite")) for m in opt("model")]
+            cells = suite_cells(opt("suite"), opt("model_sizes"), opt("checkpoints"))
+            return cells + [extra_cell(m, opt("suite")) for m in opt("model")]
         except (ValueError, KeyError, FileNotFoundError) as exc:
-            self._cells, self.error = [], exc
+            self.error = exc
+            return []
 
     def costs(self) -> dict:
         """Relative cost of one claim per cell label (parameters); unknown sizes are left out."""
         return {cell.label: float(cell.params) for cell in self.cells if cell.params}
 
 
-def pytest_collect_file(parent, file_path):
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
     if _items.is_spec_file(file_path, parent.config):
         return _items.SpecFile.from_parent(parent, path=file_path)
     return None
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Order spec cells by model@checkpoint so each model is loaded once, even with -n 0."""
     order = {id(item): i for i, item in enumerate(items)}
 
@@ -156,13 +160,13 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_runtest_logreport(report):
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call":  # user_properties ride on setup/teardown reports too
         return
     text = dict(report.user_properties).get(_items.RECORD_KEY) if report.user_properties else None
     if text is None:
         return
-    record = json.loads(text)
+    record = json.loads(str(text))
     node = getattr(report, "node", None)  # the xdist worker, on the controller
     record = dict(
         record,
@@ -173,7 +177,7 @@ def pytest_runtest_logreport(report):
     _CURRENT["records"].append(record)
 
 
-def pytest_sessionstart(session):
+def pytest_sessionstart(session: pytest.Session) -> None:
     _CURRENT["records"] = session.config.stash[RECORDS_KEY]
     if not hasattr(session.config, "workerinput") and session.config.getoption("mech_report"):
         _check_writable(session.config.getoption("mech_report"))
@@ -192,17 +196,17 @@ def _check_writable(directory: str) -> None:
         ) from None
 
 
-def pytest_collection_finish(session):
+def pytest_collection_finish(session: pytest.Session) -> None:
     """How many cells this run should record (without xdist; under xdist see the hook below)."""
     if not hasattr(session.config, "workerinput"):
-        cells = [item for item in session.items if isinstance(item, _items.SpecItem)]
-        session.config.stash[EXPECTED_KEY] = len(cells)
-        if cells or session.config.stash.get(_items.INVALID_KEY, None):
+        n_cells = sum(isinstance(item, _items.SpecItem) for item in session.items)
+        session.config.stash[EXPECTED_KEY] = n_cells
+        if n_cells or session.config.stash.get(_items.INVALID_KEY, []):
             session.config.stash[USED_KEY] = True
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_xdist_node_collection_finished(node, ids):
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     from .scheduling import cell_of
 
     config, globs = node.config, _items.spec_globs(node.config)
@@ -211,10 +215,10 @@ def pytest_xdist_node_collection_finished(node, ids):
         config.stash[USED_KEY] = True
 
 
-def pytest_sessionfinish(session, exitstatus):
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     records = _CURRENT["records"]
-    used = records or config.stash.get(USED_KEY, False) or config.getoption("mech_report")
+    used = bool(records) or config.stash.get(USED_KEY, False) or bool(config.getoption("mech_report"))
     if hasattr(config, "workerinput") or not used:
         return
     from .report.matrix import write_reports
@@ -232,7 +236,7 @@ def pytest_sessionfinish(session, exitstatus):
     config.stash[REPORT_DIR_KEY] = write_reports(records, directory, run)
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return
     invalid = config.stash.get(_items.INVALID_KEY, [])

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ..spec import registry
+from .runs import TaskRun
 
 
 @dataclass
@@ -28,7 +29,7 @@ class CheckResult:
     values: dict = field(default_factory=dict)
 
 
-def head_name(layer, head) -> str:
+def head_name(layer: int, head: int) -> str:
     return f"L{int(layer)}H{int(head)}"
 
 
@@ -37,7 +38,7 @@ def parse_head(text: str) -> tuple[int, int]:
     return int(layer), int(head)
 
 
-def _restrict(mask: torch.Tensor, layers) -> torch.Tensor:
+def _restrict(mask: torch.Tensor, layers: list[int] | None) -> torch.Tensor:
     if layers is None:
         return mask
     beyond = [l for l in layers if l >= mask.shape[0]]
@@ -51,7 +52,7 @@ def _restrict(mask: torch.Tensor, layers) -> torch.Tensor:
     return mask & keep
 
 
-def select_heads(run, sel: dict) -> tuple[list, torch.Tensor | None]:
+def select_heads(run: TaskRun, sel: dict) -> tuple[list, torch.Tensor | None]:
     """Heads chosen by a selector, strongest first, and the scores they were chosen by."""
     n_layers, n_heads = run.model.n_layers, run.model.n_heads
     if "ids" in sel:
@@ -78,7 +79,7 @@ def select_heads(run, sel: dict) -> tuple[list, torch.Tensor | None]:
     return heads, scores
 
 
-def behaviour(run, fields: dict) -> CheckResult:
+def behaviour(run: TaskRun, fields: dict) -> CheckResult:
     logits = run.corrupted[0] if fields.get("on") == "corrupted" else None
     value = run.metric(fields["metric"], logits)
     if "min" in fields:
@@ -88,7 +89,7 @@ def behaviour(run, fields: dict) -> CheckResult:
     return CheckResult(holds, f"{fields['metric']} = {value:.3f} (needs {rule})", {fields["metric"]: value})
 
 
-def heads(run, fields: dict) -> CheckResult:
+def heads(run: TaskRun, fields: dict) -> CheckResult:
     need = fields.get("at_least", 1)
     chosen, scores = select_heads(run, fields)
     what = fields.get("score") or fields.get("role") or "ids"
@@ -117,7 +118,7 @@ def _meaningful(metric: str, clean: float) -> bool:
     return registry.METRICS[metric].lower_is_better or clean >= registry.MIN_BASELINE
 
 
-def ablation(run, fields: dict) -> CheckResult:
+def ablation(run: TaskRun, fields: dict) -> CheckResult:
     from .interventions import ablate_heads
 
     chosen, _ = select_heads(run, fields["heads"])
@@ -143,7 +144,7 @@ def ablation(run, fields: dict) -> CheckResult:
     return CheckResult(drop >= fields["min_drop"], summary, values)
 
 
-def path(run, fields: dict) -> CheckResult:
+def path(run: TaskRun, fields: dict) -> CheckResult:
     from .interventions import path_patch
 
     receivers, _ = select_heads(run, fields["receivers"])

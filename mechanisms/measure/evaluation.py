@@ -2,15 +2,22 @@
 every check, and return a JSON-ready record with the measured values and their provenance.
 """
 
+from __future__ import annotations
+
 import time
+from typing import TYPE_CHECKING, Any
 
 from ..models.cache import MODELS
-from ..models.loading import boot, configure_torch, library_versions
+from ..models.loading import LoadedModel, boot, configure_torch, library_versions
 from ..spec import registry
 from .runs import task_run
 
+if TYPE_CHECKING:
+    from ..plan.cells import Cell
+    from ..spec.loader import Spec
 
-def load_cell_model(cell, options):
+
+def load_cell_model(cell: Cell, options: dict) -> LoadedModel:
     configure_torch(options.get("threads"))
     return MODELS.get(
         (cell.model_id, cell.revision),
@@ -24,7 +31,7 @@ def load_cell_model(cell, options):
     )
 
 
-def measure(spec, cell, options: dict) -> dict:
+def measure(spec: Spec, cell: Cell, options: dict) -> dict:
     """Run every check of ``spec`` on ``cell``; the claim holds when all checks hold."""
     start, loads = time.perf_counter(), MODELS.loads
     model = load_cell_model(cell, options)
@@ -55,7 +62,7 @@ def measure(spec, cell, options: dict) -> dict:
     }
 
 
-def base_record(spec, cell) -> dict:
+def base_record(spec: Spec, cell: Cell) -> dict:
     return {
         "spec": spec.id,
         "spec_version": spec.version,
@@ -73,7 +80,7 @@ def base_record(spec, cell) -> dict:
     }
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """Floats, ints, strings, lists and dicts only: records cross process boundaries (xdist)."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}

@@ -8,48 +8,50 @@ Greater-Than and SVA, and loss on the repeated half for induction.
 
 import torch
 
+from .tasks import TaskData
 
-def answer_logits(logits: torch.Tensor, task) -> torch.Tensor:
+
+def answer_logits(logits: torch.Tensor, task: TaskData) -> torch.Tensor:
     """``[batch, vocab]`` logits at each prompt's last real token."""
     ends = torch.tensor(task.end_positions(), device=logits.device)
     return logits[torch.arange(logits.shape[0], device=logits.device), ends]
 
 
-def logit_diffs(logits, task) -> torch.Tensor:
+def logit_diffs(logits: torch.Tensor, task: TaskData) -> torch.Tensor:
     final = answer_logits(logits, task)
     rows = torch.arange(final.shape[0])
     return final[rows, torch.tensor(task.correct)] - final[rows, torch.tensor(task.wrong)]
 
 
-def logit_diff(logits, task) -> float:
+def logit_diff(logits: torch.Tensor, task: TaskData) -> float:
     return logit_diffs(logits, task).mean().item()
 
 
-def pair_accuracy(logits, task) -> float:
+def pair_accuracy(logits: torch.Tensor, task: TaskData) -> float:
     return (logit_diffs(logits, task) > 0).float().mean().item()
 
 
-def group_masses(logits, task) -> tuple[torch.Tensor, torch.Tensor]:
+def group_masses(logits: torch.Tensor, task: TaskData) -> tuple[torch.Tensor, torch.Tensor]:
     probs = answer_logits(logits, task).float().softmax(-1)[:, torch.tensor(task.candidates)]
     flags = torch.tensor(task.flags, dtype=probs.dtype)
     return (probs * (flags > 0)).sum(-1), (probs * (flags < 0)).sum(-1)
 
 
-def prob_diff(logits, task) -> float:
+def prob_diff(logits: torch.Tensor, task: TaskData) -> float:
     good, bad = group_masses(logits, task)
     return (good - bad).mean().item()
 
 
-def group_accuracy(logits, task) -> float:
+def group_accuracy(logits: torch.Tensor, task: TaskData) -> float:
     good, bad = group_masses(logits, task)
     return (good > bad).float().mean().item()
 
 
-def top1_accuracy(logits, task) -> float:
+def top1_accuracy(logits: torch.Tensor, task: TaskData) -> float:
     return (answer_logits(logits, task).argmax(-1) == torch.tensor(task.correct)).float().mean().item()
 
 
-def copy_losses(logits, task) -> tuple[float, float]:
+def copy_losses(logits: torch.Tensor, task: TaskData) -> tuple[float, float]:
     """Mean next-token loss on the first copy (tokens 2..L) and on the second copy (L+2..2L)."""
     tokens = task.padded()
     logprobs = logits[:, :-1].float().log_softmax(-1)
@@ -60,10 +62,10 @@ def copy_losses(logits, task) -> tuple[float, float]:
     return first, second
 
 
-def repeat_loss(logits, task) -> float:
+def repeat_loss(logits: torch.Tensor, task: TaskData) -> float:
     return copy_losses(logits, task)[1]
 
 
-def loss_drop(logits, task) -> float:
+def loss_drop(logits: torch.Tensor, task: TaskData) -> float:
     first, second = copy_losses(logits, task)
     return first - second

@@ -22,15 +22,15 @@ EMERGES_NOTE = (
 SYMBOL = {"holds": "✓", "absent": "✗", "error": "E"}
 
 
-def _step_key(step):
+def _step_key(step: int | None) -> float:
     return float("inf") if step is None else step
 
 
-def _label(step) -> str:
+def _label(step: int | None) -> str:
     return step_label(step).removeprefix("step")  # matrix columns: 0 128 ... final
 
 
-def matrices(records) -> dict:
+def matrices(records: list[dict]) -> dict:
     """``{(spec, suite): {"rows": [...], "steps": [...], "cells": {(model, step): record}}}``."""
     out: defaultdict[tuple, dict[str, Any]] = defaultdict(lambda: {"cells": {}, "params": {}})
     for r in records:
@@ -44,7 +44,7 @@ def matrices(records) -> dict:
     return dict(out)
 
 
-def emergence(m: dict, model: str):
+def emergence(m: dict, model: str) -> tuple[int | None, int | None] | None:
     """(step, tokens) from which the claim holds at every later checkpoint of this row, else None."""
     row = [(s, m["cells"].get((model, s))) for s in m["steps"]]
     row = [(s, r) for s, r in row if r is not None]
@@ -57,10 +57,10 @@ def emergence(m: dict, model: str):
     return first
 
 
-def _cell_text(record) -> str:
+def _cell_text(record: dict | None) -> str:
     if record is None:
         return "·"
-    symbol = SYMBOL.get(record.get("outcome"), "?")
+    symbol = SYMBOL.get(str(record.get("outcome")), "?")
     disagree = (
         record.get("outcome") in ("holds", "absent")
         and record["expected"] is not None
@@ -69,7 +69,7 @@ def _cell_text(record) -> str:
     return symbol + ("!" if disagree else "")
 
 
-def _tokens(n) -> str:
+def _tokens(n: int | None) -> str:
     if n is None:
         return ""
     for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
@@ -78,7 +78,7 @@ def _tokens(n) -> str:
     return f" ({n} tokens)"
 
 
-def render_matrix(key, m) -> list[str]:
+def render_matrix(key: tuple[str, str], m: dict) -> list[str]:
     spec, suite = key
     width = max(len(r) for r in m["rows"]) + 2
     cols = [_label(s) for s in m["steps"]]
@@ -95,7 +95,7 @@ def render_matrix(key, m) -> list[str]:
     return lines
 
 
-def render_matrices(records) -> list[str]:
+def render_matrices(records: list[dict]) -> list[str]:
     lines = []
     for key, m in sorted(matrices(records).items()):
         lines += render_matrix(key, m) + [""]
@@ -104,7 +104,7 @@ def render_matrices(records) -> list[str]:
     return lines
 
 
-def markdown(records) -> str:
+def markdown(records: list[dict]) -> str:
     parts = ["# Mechanism matrices", ""]
     for key, m in sorted(matrices(records).items()):
         spec, suite = key
@@ -121,7 +121,7 @@ def markdown(records) -> str:
     return "\n".join(parts)
 
 
-def write_reports(records, directory, run: dict | None = None) -> str:
+def write_reports(records: list[dict], directory: str, run: dict | None = None) -> str:
     """results.json and matrix.md, each replaced atomically (a reader never sees half a file).
 
     ``run`` adds ``complete`` (false after Ctrl-C, ``-x`` or a crash: some cells are missing) and
