@@ -18,6 +18,7 @@ from __future__ import annotations
 import fnmatch
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 
 def cell_of(nodeid: str, spec_globs: tuple[str, ...]) -> str | None:
@@ -30,7 +31,9 @@ def cell_of(nodeid: str, spec_globs: tuple[str, ...]) -> str | None:
     return name[name.index("[") + 1 : -1]
 
 
-def make_scheduler(config, log, spec_globs: tuple[str, ...], costs: Callable[[], dict[str, float]]):
+def make_scheduler(
+    config: Any, log: Any, spec_globs: tuple[str, ...], costs: Callable[[], dict[str, float]]
+) -> DeferredScheduling:
     """The scheduler for a ``--dist load`` run: xdist's, until the collection shows spec items.
 
     ``costs`` maps cell labels to the relative cost of one claim there (parameter count); it is
@@ -67,7 +70,9 @@ def make_scheduler(config, log, spec_globs: tuple[str, ...], costs: Callable[[],
     return DeferredScheduling(LoadScheduling(config, log), CellScheduling(config, log), spec_globs)
 
 
-def units_by_cost(collection: list[str], scope_of, costs: dict[str, float]) -> OrderedDict:
+def units_by_cost(
+    collection: list[str], scope_of: Callable[[str], str], costs: dict[str, float]
+) -> OrderedDict:
     """Work units ``{scope: {nodeid: False}}``, costliest first (stable for equal costs)."""
     units: dict[str, dict[str, bool]] = {}
     for nodeid in collection:
@@ -90,35 +95,35 @@ class DeferredScheduling:
     without specs is the same as without this plugin.
     """
 
-    def __init__(self, plain, cells, spec_globs):
+    def __init__(self, plain: Any, cells: Any, spec_globs: tuple[str, ...]) -> None:
         self._candidates, self._chosen, self._spec_globs = (plain, cells), None, spec_globs
 
-    def _active(self):
+    def _active(self) -> Any:
         return self._chosen if self._chosen is not None else self._candidates[0]
 
     @property  # type: ignore[misc]
     def __class__(self):
         return type(self._chosen) if self._chosen is not None else DeferredScheduling
 
-    def add_node(self, node) -> None:
+    def add_node(self, node: Any) -> None:
         for sched in self._targets():
             sched.add_node(node)
 
-    def remove_node(self, node):
+    def remove_node(self, node: Any) -> str | None:
         results = [sched.remove_node(node) for sched in self._targets()]
         return results[0]
 
-    def add_node_collection(self, node, collection) -> None:
+    def add_node_collection(self, node: Any, collection: list[str]) -> None:
         for sched in self._targets():
             sched.add_node_collection(node, collection)
         if self._chosen is None and self._candidates[0].collection_is_completed:
             has_cells = any(cell_of(n, self._spec_globs) for n in collection)
             self._chosen = self._candidates[1] if has_cells else self._candidates[0]
 
-    def _targets(self):
+    def _targets(self) -> tuple:
         return (self._chosen,) if self._chosen is not None else self._candidates
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._active(), name)
 
 
@@ -129,7 +134,7 @@ class DeferredScheduling:
 # two workers under this scheduler (other --dist modes get a warning).
 
 
-def split_groups(records) -> dict:
+def split_groups(records: list[dict]) -> dict:
     """``{model@checkpoint group: [workers]}`` for every group that ran on more than one worker."""
     workers: dict = {}
     for record in records:

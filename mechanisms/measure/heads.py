@@ -14,12 +14,19 @@ circuit, with GQA handled by mapping query head h to key/value head ``h // (head
   its sequence (Gould et al.). The paper applies MLP0 without its layer norm.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import torch
 
 from .tasks import CYCLIC, ordinal_ids
 
+if TYPE_CHECKING:
+    from .runs import TaskRun
 
-def _diagonal_score(run, offset_of) -> torch.Tensor:
+
+def _diagonal_score(run: TaskRun, offset_of) -> torch.Tensor:
     data = run.data
     patterns = run.patterns()  # [L, B, H, q, k]
     s, span = data.start, data.span
@@ -29,22 +36,22 @@ def _diagonal_score(run, offset_of) -> torch.Tensor:
     return patterns[:, :, :, queries[keep], keys[keep]].mean(dim=(1, 3))
 
 
-def induction_score(run) -> torch.Tensor:
+def induction_score(run: TaskRun) -> torch.Tensor:
     return _diagonal_score(run, lambda span: span - 1)
 
 
-def duplicate_token_score(run) -> torch.Tensor:
+def duplicate_token_score(run: TaskRun) -> torch.Tensor:
     return _diagonal_score(run, lambda span: span)
 
 
-def previous_token_score(run) -> torch.Tensor:
+def previous_token_score(run: TaskRun) -> torch.Tensor:
     patterns = run.patterns()
     s = run.data.start
     queries = torch.arange(s + 1, patterns.shape[-1])
     return patterns[:, :, :, queries, queries - 1].mean(dim=(1, 3))
 
 
-def ov_weights(bridge, layer: int, head: int):
+def ov_weights(bridge: Any, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
     """``(W_V [d_model, d_head], b_V [d_head] or None, W_O [d_head, d_model])`` for one query head."""
     cfg = bridge.cfg
     kv = getattr(cfg, "n_key_value_heads", None) or cfg.n_heads
@@ -54,7 +61,7 @@ def ov_weights(bridge, layer: int, head: int):
     return bridge.W_V[layer, kv_head], bias, bridge.W_O[layer, head]
 
 
-def head_ov(bridge, layer: int, head: int, resid: torch.Tensor) -> torch.Tensor:
+def head_ov(bridge: Any, layer: int, head: int, resid: torch.Tensor) -> torch.Tensor:
     """The head's output for residual vectors ``resid [n, d_model]``, read through its layer norm."""
     w_v, b_v, w_o = ov_weights(bridge, layer, head)
     x = bridge.blocks[layer].ln1(resid[None])[0]
@@ -62,7 +69,7 @@ def head_ov(bridge, layer: int, head: int, resid: torch.Tensor) -> torch.Tensor:
     return v @ w_o
 
 
-def _copy_scores(run) -> None:
+def _copy_scores(run: TaskRun) -> None:
     """Positive and negative copy scores in one pass (the unembedding is the expensive part)."""
     bridge, data = run.model.bridge, run.data
     resid = run.clean[1]["blocks.0.hook_resid_post"]
@@ -85,17 +92,17 @@ def _in_top5(logits, names) -> float:
     return (logits.topk(5, dim=-1).indices == names[:, None]).any(-1).float().mean()
 
 
-def copy_score(run) -> torch.Tensor:
+def copy_score(run: TaskRun) -> torch.Tensor:
     _copy_scores(run)
     return run.scores["copy"]
 
 
-def negative_copy_score(run) -> torch.Tensor:
+def negative_copy_score(run: TaskRun) -> torch.Tensor:
     _copy_scores(run)
     return run.scores["negative_copy"]
 
 
-def end_to_io_attention(run) -> torch.Tensor:
+def end_to_io_attention(run: TaskRun) -> torch.Tensor:
     """Mean over prompts of attention(END -> IO) minus the larger of attention(END -> S1 / S2)."""
     p, pos = run.patterns(), run.data.positions
     rows = torch.arange(p.shape[1])
@@ -107,7 +114,7 @@ def end_to_io_attention(run) -> torch.Tensor:
     return (to("io") - torch.maximum(to("s1"), to("s2"))).mean(dim=0)
 
 
-def successor_score(run) -> torch.Tensor:
+def successor_score(run: TaskRun) -> torch.Tensor:
     bridge, vocab = run.model.bridge, run.vocab
     sequences = [(kind, torch.tensor(ids)) for kind, ids in ordinal_ids(vocab).items()]
     scores = torch.zeros(run.model.n_layers, run.model.n_heads)

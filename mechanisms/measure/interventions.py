@@ -6,9 +6,17 @@ transformer_lens upgrade) or a patch that changed nothing raises ``InterventionE
 of returning the clean numbers as if the heads did not matter.
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import torch
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from .runs import TaskRun
 
 
 class InterventionError(RuntimeError):
@@ -18,10 +26,11 @@ class InterventionError(RuntimeError):
 class _Guard:
     """Counts, per hook name, how often it fired and whether it changed its activation."""
 
-    def __init__(self):
-        self.fired, self.changed = defaultdict(int), defaultdict(bool)
+    def __init__(self) -> None:
+        self.fired: defaultdict[str, int] = defaultdict(int)
+        self.changed: defaultdict[str, bool] = defaultdict(bool)
 
-    def wrap(self, name, edit):
+    def wrap(self, name: str, edit: Callable[[torch.Tensor], torch.Tensor]) -> Callable:
         def hook(tensor, hook=None):
             new = edit(tensor.clone())
             self.fired[name] += 1
@@ -30,7 +39,7 @@ class _Guard:
 
         return hook
 
-    def verify(self, names) -> None:
+    def verify(self, names: Iterable[str]) -> None:
         silent = [n for n in names if not self.fired[n]]
         if silent:
             raise InterventionError(f"hooks never fired: {silent}")
@@ -52,14 +61,14 @@ def _run_with(bridge, tokens, edits: dict):
     return logits
 
 
-def by_layer(heads) -> dict:
+def by_layer(heads: list[tuple[int, int]]) -> dict:
     out = defaultdict(list)
     for layer, head in heads:
         out[int(layer)].append(int(head))
     return out
 
 
-def ablation_value(run, layer: int, head: int, method: str):
+def ablation_value(run: TaskRun, layer: int, head: int, method: str) -> torch.Tensor:
     """What replaces head ``(layer, head)``'s ``z``: zeros, its mean, or the corrupted run's value."""
     z = run.z(layer)[:, :, head]
     if method == "zero":
@@ -71,7 +80,7 @@ def ablation_value(run, layer: int, head: int, method: str):
     raise ValueError(f"unknown ablation {method!r}")
 
 
-def ablate_heads(run, heads, method: str = "mean"):
+def ablate_heads(run: TaskRun, heads: list[tuple[int, int]], method: str = "mean") -> torch.Tensor:
     """Logits of the clean prompts with ``heads`` ([(layer, head)]) ablated."""
     edits = {}
     for layer, hs in by_layer(heads).items():
@@ -86,7 +95,9 @@ def ablate_heads(run, heads, method: str = "mean"):
     return _run_with(run.model.bridge, run.data.padded(), edits)
 
 
-def path_patch(run, sender, receivers, into: str = "q"):
+def path_patch(
+    run: TaskRun, sender: tuple[int, int], receivers: list[tuple[int, int]], into: str = "q"
+) -> torch.Tensor:
     """Logits when only the path sender -> receivers' ``into`` input carries the corrupted signal.
 
     1. Clean run with the sender's ``z`` from the corrupted run and every other head's ``z`` frozen

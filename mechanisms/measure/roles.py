@@ -3,17 +3,26 @@ that gives a ``[layers, heads]`` boolean mask. Claims name roles rather than hea
 heads that implement a role change over training while the algorithm stays (paper section 5.1).
 """
 
+from __future__ import annotations
+
 import operator
+from typing import TYPE_CHECKING
 
 from ..spec import registry
+
+if TYPE_CHECKING:
+    import torch
+
+    from .runs import TaskRun
 
 _COMPARE = {">=": operator.ge, ">": operator.gt}
 
 
-def role_mask(run, role: str):
+def role_mask(run: TaskRun, role: str) -> torch.Tensor:
     """Heads that meet every condition of ``role``'s rule, as a boolean ``[layers, heads]`` tensor."""
-    mask = None
-    for score, op, threshold in registry.ROLES[role].rule:
-        meets = _COMPARE[op](run.head_scores(score), threshold)
-        mask = meets if mask is None else mask & meets
+    rule = registry.ROLES[role].rule
+    masks = [_COMPARE[op](run.head_scores(score), threshold) for score, op, threshold in rule]
+    mask = masks[0]
+    for more in masks[1:]:
+        mask = mask & more
     return mask

@@ -6,10 +6,18 @@ block 0), and the corrupted prompts only if some check asks. Everything runs und
 ``torch.inference_mode()``: no check here needs gradients.
 """
 
+from __future__ import annotations
+
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from ..spec import registry
-from .tasks import Vocab
+from .tasks import TaskData, Vocab
+
+if TYPE_CHECKING:
+    import torch
+
+    from ..models.loading import LoadedModel
 
 CACHED_HOOKS = ("attn.hook_pattern", "attn.hook_z")
 
@@ -19,7 +27,7 @@ def _wanted(name: str) -> bool:
 
 
 class TaskRun:
-    def __init__(self, model, task: str, params: dict):
+    def __init__(self, model: LoadedModel, task: str, params: dict) -> None:
         self.model, self.task_name, self.params = model, task, params
         self.scores: dict = {}  # head-score name -> [layers, heads] tensor, shared across checks
         self.forwards = 0
@@ -29,10 +37,10 @@ class TaskRun:
         return Vocab(self.model.bridge.tokenizer, self.model.prepend_bos)
 
     @cached_property
-    def data(self):
+    def data(self) -> TaskData:
         return registry.TASKS[self.task_name].load()(self.vocab, **self.params)
 
-    def _forward(self, corrupted: bool):
+    def _forward(self, corrupted: bool) -> tuple[torch.Tensor, Any]:
         import torch
 
         tokens = self.data.padded(corrupted=corrupted)
@@ -51,39 +59,39 @@ class TaskRun:
         return logits, cache
 
     @cached_property
-    def clean(self):
+    def clean(self) -> tuple[torch.Tensor, Any]:
         return self._forward(corrupted=False)
 
     @cached_property
-    def corrupted(self):
+    def corrupted(self) -> tuple[torch.Tensor, Any]:
         if self.data.corrupted is None:
             raise ValueError(f"task {self.task_name!r} has no corrupted prompts")
         return self._forward(corrupted=True)
 
     @property
-    def logits(self):
+    def logits(self) -> torch.Tensor:
         return self.clean[0]
 
-    def patterns(self):
+    def patterns(self) -> torch.Tensor:
         """``[layers, batch, heads, q, k]`` attention patterns of the clean run."""
         import torch
 
         cache = self.clean[1]
         return torch.stack([cache[f"blocks.{l}.attn.hook_pattern"] for l in range(self.model.n_layers)])
 
-    def z(self, layer: int, corrupted: bool = False):
+    def z(self, layer: int, corrupted: bool = False) -> torch.Tensor:
         return (self.corrupted if corrupted else self.clean)[1][f"blocks.{layer}.attn.hook_z"]
 
-    def metric(self, name: str, logits=None) -> float:
+    def metric(self, name: str, logits: torch.Tensor | None = None) -> float:
         return registry.METRICS[name].load()(self.logits if logits is None else logits, self.data)
 
-    def head_scores(self, name: str):
+    def head_scores(self, name: str) -> torch.Tensor:
         if name not in self.scores:
             self.scores[name] = registry.HEAD_SCORES[name].load()(self)
         return self.scores[name]
 
 
-def task_run(model, task: str, params: dict) -> TaskRun:
+def task_run(model: LoadedModel, task: str, params: dict) -> TaskRun:
     key = (task, tuple(sorted(params.items())))
     if key not in model.runs:
         model.runs[key] = TaskRun(model, task, params)

@@ -7,10 +7,17 @@ BOS is explicit per model (``Vocab.prepend_bos``); prompts are right-padded and 
 reads each row at its own answer position.
 """
 
+from __future__ import annotations
+
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 from .wordlists import (
     CYCLIC,
@@ -56,7 +63,7 @@ class Vocab:
             return None
         return ids[0]
 
-    def singles(self, words, what: str, need: int, space: bool = True) -> dict:
+    def singles(self, words: Sequence[str], what: str, need: int, space: bool = True) -> dict:
         """``{word: id}`` for the words that are single tokens (with a leading space if ``space``)."""
         out = {w: self.single((" " if space else "") + w) for w in words}
         out = {w: i for w, i in out.items() if i is not None}
@@ -92,7 +99,7 @@ class TaskData:
     def end_positions(self) -> list[int]:
         return [len(t) - 1 for t in self.tokens]
 
-    def padded(self, corrupted: bool = False):
+    def padded(self, corrupted: bool = False) -> torch.Tensor:
         import torch
 
         rows = self.corrupted if corrupted else self.tokens
@@ -105,7 +112,9 @@ class TaskData:
         return out
 
 
-def repeated_tokens(vocab: Vocab, n_prompts=32, seed=0, span=15, pool="all") -> TaskData:
+def repeated_tokens(
+    vocab: Vocab, n_prompts: int = 32, seed: int = 0, span: int = 15, pool: str = "all"
+) -> TaskData:
     """BOS (per model) + a random span of distinct tokens + the same span."""
     rng = np.random.default_rng(seed)
     ids = _token_pool(vocab, pool)
@@ -129,7 +138,9 @@ def _token_pool(vocab: Vocab, pool: str) -> np.ndarray:
     return np.array([i for i, t in enumerate(tokens) if i not in special and t and pattern.search(t)])
 
 
-def ioi(vocab: Vocab, n_prompts=64, seed=0, templates="train", corruption="s2_io") -> TaskData:
+def ioi(
+    vocab: Vocab, n_prompts: int = 64, seed: int = 0, templates: str = "train", corruption: str = "s2_io"
+) -> TaskData:
     """ABBA/BABA-balanced IOI; corrupted = S2 replaced by IO (``s2_io``) or three fresh names."""
     if templates not in IOI_TEMPLATES:
         raise TaskError(f"templates must be one of {', '.join(IOI_TEMPLATES)}, got {templates!r}")
@@ -172,7 +183,7 @@ def ioi(vocab: Vocab, n_prompts=64, seed=0, templates="train", corruption="s2_io
     return TaskData("ioi", "pair", clean, corrupt, io_ids, s_ids, positions=pos, pad_id=vocab.pad_id)
 
 
-def greater_than(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
+def greater_than(vocab: Vocab, n_prompts: int = 64, seed: int = 0) -> TaskData:
     """'The war lasted from the year XXYY to the year XX' -> YY' > YY; corrupted YY = 01.
 
     Only years this tokenizer writes as [' XX', 'YY'] are used (as in the paper): GPT-NeoX splits
@@ -235,7 +246,7 @@ def _year_prompt(vocab: Vocab, noun: str, century: int, year: str) -> list:
     return ids
 
 
-def gendered_pronoun(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
+def gendered_pronoun(vocab: Vocab, n_prompts: int = 64, seed: int = 0) -> TaskData:
     """'So Mary is such a good cook, isn't' -> ' she' (vs ' he'); corrupted: other-gender name."""
     rng = np.random.default_rng(seed)
     she, he = vocab.single(" she"), vocab.single(" he")
@@ -260,7 +271,9 @@ def gendered_pronoun(vocab: Vocab, n_prompts=64, seed=0) -> TaskData:
     return TaskData("gendered_pronoun", "pair", clean, corrupt, good, bad, pad_id=vocab.pad_id)
 
 
-def subject_verb_agreement(vocab: Vocab, n_prompts=64, seed=0, constructions="all") -> TaskData:
+def subject_verb_agreement(
+    vocab: Vocab, n_prompts: int = 64, seed: int = 0, constructions: str = "all"
+) -> TaskData:
     """Marvin & Linzen-style prefixes ('The author that the guards like') -> a verb agreeing with
     the subject; corrupted = the subject's number flipped. ``constructions``: ``all`` or a comma
     list of ``simple, prep, subj_rel, obj_rel, sent_comp``; they alternate, as do the numbers."""
@@ -321,7 +334,7 @@ def ordinal_ids(vocab: Vocab) -> dict:
     return usable
 
 
-def successor(vocab: Vocab, n_prompts=64, seed=0, separator="") -> TaskData:
+def successor(vocab: Vocab, n_prompts: int = 64, seed: int = 0, separator: str = "") -> TaskData:
     """Three consecutive items of an ordinal sequence -> the next item (top-1 over the vocabulary).
 
     ``separator`` (e.g. ",") follows every item, as lists are written in natural text; the zoo's

@@ -8,6 +8,8 @@ message instead of retrying the load.
 
 import gc
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
 
 
 class ModelCache:
@@ -17,7 +19,7 @@ class ModelCache:
         self._failures: dict = {}
         self.loads = 0
 
-    def get(self, key, loader):
+    def get(self, key: Hashable, loader: Callable[[], Any]) -> Any:
         if key in self._failures:
             raise self._failures[key]
         if key in self._models:
@@ -34,7 +36,7 @@ class ModelCache:
         return model
 
     def _evict(self, keep) -> None:
-        def used():
+        def used() -> int:
             return sum(m.parameter_bytes() for m in self._models.values())
 
         while len(self._models) > 1 and (len(self._models) > self.max_models or used() > self.max_bytes):

@@ -8,6 +8,7 @@ weights. Nothing here decides which cache to look in, and nothing touches the ne
 import hashlib
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -46,7 +47,7 @@ def file_digest(*paths: Path, algorithm: str = "sha256") -> str:
     return digest.hexdigest()
 
 
-def publish_snapshot(staging: Path, repo: Path, refs) -> str:
+def publish_snapshot(staging: Path, repo: Path, refs: Iterable[str]) -> str:
     """Move a saved model directory into hub-cache layout under ``repo`` (``models--org--name``):
     the snapshot is named by the sha1 of its weights and each name in ``refs`` points at it."""
     snapshot = file_digest(*sorted(staging.glob("*.safetensors")), algorithm="sha1")

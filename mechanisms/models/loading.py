@@ -72,7 +72,11 @@ def quiet_offline_environment(allow_download: bool) -> None:
 
 
 def boot(
-    model_id: str, revision: str | None, prepend_bos: bool, allow_download=False, device="cpu"
+    model_id: str,
+    revision: str | None,
+    prepend_bos: bool,
+    allow_download: bool = False,
+    device: str = "cpu",
 ) -> LoadedModel:
     quiet_offline_environment(allow_download)
     path = resolve(model_id, revision, allow_download)

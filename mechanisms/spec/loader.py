@@ -86,7 +86,7 @@ class Spec:
     id_line: int = 1
     sizes_only: dict = field(default_factory=dict)  # suite -> the only sizes it applies to
 
-    def applies(self, cell) -> bool:
+    def applies(self, cell: Any) -> bool:
         """Whether the spec has a cell here (``applies_to: [zoo:zoo-890k]`` limits sizes)."""
         only = self.sizes_only.get(cell.suite)
         return cell.suite in self.applies_to and (only is None or cell.extra or cell.size in only)
@@ -167,7 +167,7 @@ def _type_ok(value, names) -> bool:
     return False
 
 
-def schema_errors(value, schema: dict, path=()):
+def schema_errors(value: Any, schema: dict, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
     """Yield ``(path, message)`` for every way ``value`` breaks ``schema``."""
     if "const" in schema and value != schema["const"]:
         yield path, f"must be {schema['const']!r}, got {value!r}"
@@ -445,7 +445,7 @@ def _cell_error(suite, cell: str) -> str | None:
 # --- building the Spec ---------------------------------------------------------------------
 
 
-def parse_spec(text: str, path) -> Spec:
+def parse_spec(text: str, path: str | Path) -> Spec:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -502,7 +502,7 @@ def _build(data: dict, path, lines: dict) -> Spec:
     )
 
 
-def _sizes_only(applies_to) -> dict:
+def _sizes_only(applies_to: list[str]) -> dict:
     only: dict = {}
     for entry in applies_to:
         suite, _, size = entry.partition(":")
@@ -511,13 +511,13 @@ def _sizes_only(applies_to) -> dict:
     return only
 
 
-def _sizes(value):
+def _sizes(value: Any) -> Any:
     if isinstance(value, dict):
         return dict(value)
     return value if value == "all" else tuple(value)
 
 
-def load_spec(path) -> Spec:
+def load_spec(path: str | Path) -> Spec:
     """Read and parse one spec file; every way it can be unusable is a ``SpecError``."""
     path = Path(path)
     try:

@@ -10,6 +10,7 @@ name registered here is missing from them.
 
 from dataclasses import dataclass, field
 from importlib import import_module
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Entry:
     lower_is_better: bool = False  # metrics: a loss (damage is an increase)
     rule: tuple = ()  # roles: (score, ">=" or ">", threshold) conditions, all must hold
 
-    def load(self):
+    def load(self) -> Any:
         module, _, name = self.target.partition(":")
         return getattr(import_module(module), name)
 

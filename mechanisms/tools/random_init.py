@@ -16,7 +16,9 @@ exactly as ``EleutherAI/pythia-70m@stepN`` would be, which gives two things:
 import argparse
 import json
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from ..models.hubcache import publish_snapshot
 from ..plan.fixtures import neox_tokenizer_dir
@@ -75,7 +77,7 @@ def parameter_count(config: dict) -> int:
     return 2 * vocab * d + 2 * d + layers * per_layer
 
 
-def write_random_like(config, tokenizer_dir: Path, out: Path, seed: int = 0) -> Path:
+def write_random_like(config: Any, tokenizer_dir: Path, out: Path, seed: int = 0) -> Path:
     """Save a seeded random-init model with ``config`` (a transformers config) into ``out``,
     with the tokenizer files of ``tokenizer_dir`` beside it: a same-architecture negative control."""
     import torch
@@ -90,7 +92,7 @@ def write_random_like(config, tokenizer_dir: Path, out: Path, seed: int = 0) -> 
     return Path(out)
 
 
-def write_random_pythia(size: str, cache: Path, steps=(0,), seed: int = 0) -> Path:
+def write_random_pythia(size: str, cache: Path, steps: Iterable[int] = (0,), seed: int = 0) -> Path:
     """Write a seeded random-init ``EleutherAI/pythia-<size>`` snapshot and point ``refs/stepN`` at it."""
     from transformers import GPTNeoXConfig
 
@@ -102,7 +104,7 @@ def write_random_pythia(size: str, cache: Path, steps=(0,), seed: int = 0) -> Pa
     return repo / "snapshots" / publish_snapshot(staging, repo, [f"step{step}" for step in steps])
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("size", help="a Pythia size: 14m, 70m, pythia-160m, ...")
     parser.add_argument(

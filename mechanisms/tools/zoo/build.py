@@ -67,7 +67,7 @@ def build(out: Path, recipe: dict, sizes: list[str] | None = None, steps: int | 
     return seconds
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", type=Path, default=RECIPE)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)

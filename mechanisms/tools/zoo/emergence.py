@@ -18,7 +18,7 @@ from ...report.matrix import _tokens, emergence, matrices
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def table(records) -> str:
+def table(records: list[dict]) -> str:
     mats = {spec: m for (spec, suite), m in matrices(records).items() if suite == "zoo"}
     sizes = sorted(
         {r["model"] for r in records if r["suite"] == "zoo"},
@@ -55,7 +55,7 @@ def run_specs(report_dir: str) -> None:
     subprocess.run(cmd, cwd=ROOT, check=False)
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--from-results", type=Path)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "emergence.md")

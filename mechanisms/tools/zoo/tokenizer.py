@@ -5,11 +5,12 @@ passes an in-memory tokenizer: it saves one next to every checkpoint, and models
 """
 
 from pathlib import Path
+from typing import Any
 
 from .vocabulary import EOT, PAD, UNK, word_to_id
 
 
-def build_tokenizer():
+def build_tokenizer() -> Any:
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 

@@ -15,7 +15,9 @@ import json
 import math
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ...models.hubcache import publish_snapshot
 from .corpus import ROW_TOKENS, Corpus
@@ -25,7 +27,7 @@ from .vocabulary import VOCAB_SIZE
 TOKENS_PER_ROW = ROW_TOKENS - 1
 
 
-def model_config(size: dict, recipe: dict):
+def model_config(size: dict, recipe: dict) -> Any:
     from transformers import GPTNeoXConfig
 
     d = size["d_model"]
@@ -56,7 +58,7 @@ def learning_rate(step: int, peak: float, recipe: dict) -> float:
     return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def optimizer(model, peak_lr: float, recipe: dict):
+def optimizer(model: Any, peak_lr: float, recipe: dict) -> Any:
     import torch
 
     decay = [p for p in model.parameters() if p.dim() >= 2]
@@ -68,7 +70,7 @@ def optimizer(model, peak_lr: float, recipe: dict):
     return torch.optim.AdamW(groups, lr=peak_lr, betas=tuple(recipe["betas"]), eps=1e-8)
 
 
-def masked_loss(model, tokens, mask):
+def masked_loss(model: Any, tokens: Any, mask: Any) -> Any:
     import torch.nn.functional as F
 
     logits = model(tokens[:, :-1]).logits
@@ -77,7 +79,13 @@ def masked_loss(model, tokens, mask):
     return (losses * weights).sum() / weights.sum()
 
 
-def train(name: str, recipe: dict, hub: Path, steps: int | None = None, on_step=None) -> list[dict]:
+def train(
+    name: str,
+    recipe: dict,
+    hub: Path,
+    steps: int | None = None,
+    on_step: Callable[[int], object] | None = None,
+) -> list[dict]:
     """Train size ``name``; save every checkpoint in ``recipe`` (up to ``steps``) under ``hub``."""
     import torch
     from transformers import GPTNeoXForCausalLM
@@ -111,7 +119,7 @@ def train(name: str, recipe: dict, hub: Path, steps: int | None = None, on_step=
     return log
 
 
-def save_checkpoint(model, repo: Path, step: int, final: bool) -> str:
+def save_checkpoint(model: Any, repo: Path, step: int, final: bool) -> str:
     """Write one fp16 snapshot and point ``refs/step<N>`` (and ``refs/main`` if final) at it."""
     import copy
 
