@@ -2,5 +2,5 @@
 GPT-NeoX models on it with Pythia-style checkpoints.
 
 Nothing here is imported by the plugin at collection time; the zoo is consumed through the
-ordinary model-loading path (``mechanisms.sources``) like any other hub model.
+ordinary model-loading path (``mechanisms.models.resolve``) like any other hub model.
 """
