@@ -36,24 +36,26 @@ def spec_globs(config: pytest.Config) -> tuple[str, ...]:
     return tuple(config.getini(SPEC_FILES_INI)) or DEFAULT_SPEC_FILES
 
 
-def is_spec_file(path: Path, config: pytest.Config) -> bool:
+def is_spec_name(name: str, globs: tuple[str, ...]) -> bool:
     """Spec files are chosen by name, as pytest chooses test modules: no other YAML is read."""
-    return any(fnmatch.fnmatch(path.name, pattern) for pattern in spec_globs(config))
+    return any(fnmatch.fnmatch(name, pattern) for pattern in globs)
+
+
+def is_spec_file(path: Path, config: pytest.Config) -> bool:
+    return is_spec_name(path.name, spec_globs(config))
 
 
 def is_spec_nodeid(nodeid: str, globs: tuple[str, ...]) -> bool:
-    name = nodeid.partition("::")[0].rsplit("/", 1)[-1]
-    return any(fnmatch.fnmatch(name, pattern) for pattern in globs)
+    return is_spec_name(nodeid.partition("::")[0].rsplit("/", 1)[-1], globs)
 
 
 class ClaimMismatch(Exception):
     """The measured claim disagrees with what the spec expects for this cell."""
 
 
-SEEN_KEY: pytest.StashKey[dict] = pytest.StashKey()  # spec id -> the file that defined it first, this run
-INVALID_KEY: pytest.StashKey[list[str]] = (
-    pytest.StashKey()
-)  # every invalid spec's message, for --collect-only
+# spec id -> the file that defined it first, this run; every invalid spec's message (--collect-only)
+SEEN_KEY: pytest.StashKey[dict] = pytest.StashKey()
+INVALID_KEY: pytest.StashKey[list[str]] = pytest.StashKey()
 
 
 class SpecFile(pytest.File):

@@ -17,18 +17,16 @@ import pytest
 from . import items as _items
 
 GROUP = "mechanisms"
-RECORDS_KEY: pytest.StashKey[list[dict]] = pytest.StashKey()  # the controller's cell records, in report order
-SPLIT_KEY: pytest.StashKey[dict] = pytest.StashKey()  # xdist groups that ran on more than one worker
+# On the controller: the cell records in report order, model@checkpoints that ran on several
+# workers, where the reports went, how many cells were collected (to flag partial results), and
+# whether spec files were collected at all (then results.json is rewritten).
+RECORDS_KEY: pytest.StashKey[list[dict]] = pytest.StashKey()
+SPLIT_KEY: pytest.StashKey[dict] = pytest.StashKey()
 REPORT_DIR_KEY: pytest.StashKey[str] = pytest.StashKey()
-EXPECTED_KEY: pytest.StashKey[int] = (
-    pytest.StashKey()
-)  # spec cells collected for this run (to flag partial results)
-USED_KEY: pytest.StashKey[bool] = (
-    pytest.StashKey()
-)  # this run collected spec files: results.json is (re)written
-_CURRENT: dict[str, list[dict]] = {
-    "records": []
-}  # pytest_runtest_logreport gets no config: the session's record list
+EXPECTED_KEY: pytest.StashKey[int] = pytest.StashKey()
+USED_KEY: pytest.StashKey[bool] = pytest.StashKey()
+# pytest_runtest_logreport gets no config: the session's record list
+_CURRENT: dict[str, list[dict]] = {"records": []}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -228,9 +226,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config.stash[SPLIT_KEY] = split
     if split and config.getvalue("dist") == "load":  # our scheduler's job: a bug if split
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    complete = exitstatus not in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR) and len(
-        records
-    ) == config.stash.get(EXPECTED_KEY, len(records))
+    crashed = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+    complete = not crashed and len(records) == config.stash.get(EXPECTED_KEY, len(records))
     directory = config.getoption("mech_report") or os.path.join(str(config.rootpath), ".mechanisms")
     run = {"complete": complete, "command": ["pytest", *config.invocation_params.args]}
     config.stash[REPORT_DIR_KEY] = write_reports(records, directory, run)

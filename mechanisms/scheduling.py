@@ -15,18 +15,17 @@ xdist is imported here only, and only when xdist asks for a scheduler.
 
 from __future__ import annotations
 
-import fnmatch
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from .items import is_spec_nodeid
+
 
 def cell_of(nodeid: str, spec_globs: tuple[str, ...]) -> str | None:
     """The cell label of a spec item's node id, or None for any other item."""
-    path, sep, name = nodeid.partition("::")
-    if not sep or not name.endswith("]") or "[" not in name:
-        return None
-    if not any(fnmatch.fnmatch(path.rsplit("/", 1)[-1], pattern) for pattern in spec_globs):
+    _, sep, name = nodeid.partition("::")
+    if not sep or not name.endswith("]") or "[" not in name or not is_spec_nodeid(nodeid, spec_globs):
         return None
     return name[name.index("[") + 1 : -1]
 

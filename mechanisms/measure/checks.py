@@ -48,7 +48,7 @@ def _restrict(mask: torch.Tensor, layers: list[int] | None) -> torch.Tensor:
             "(limit the spec's sizes with applies_to: [suite:size])"
         )
     keep = torch.zeros_like(mask)
-    keep[[l for l in layers if l < mask.shape[0]]] = True
+    keep[layers] = True
     return mask & keep
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from ..plan.checkpoints import step_label
-from ..plan.suites import SUITE_NAMES
+from ..plan.suites import SUITE_NAMES, get_suite
 from . import registry
 from .schema import spec_schema
 
@@ -359,8 +359,6 @@ def _selector_errors(task: str, sel: dict, path: tuple):
 
 def _expect_errors(expect: dict) -> Iterator[tuple[tuple, str]]:
     """Sizes, steps and cells named in ``expect`` must exist in the suite's catalogue."""
-    from ..plan.suites import get_suite
-
     for suite_name, e in expect.items():
         try:
             suite = get_suite(suite_name)
@@ -369,13 +367,7 @@ def _expect_errors(expect: dict) -> Iterator[tuple[tuple, str]]:
             continue
         where = ("expect", suite_name)
         sizes = e.get("sizes", "all")
-        named = (
-            [sizes]
-            if isinstance(sizes, str) and sizes != "all"
-            else []
-            if isinstance(sizes, str)
-            else list(sizes)
-        )
+        named = [] if sizes == "all" else [sizes] if isinstance(sizes, str) else list(sizes)
         for name in named:
             if name not in suite.sizes:
                 yield (
@@ -405,9 +397,7 @@ def _step_error(suite, size_name: str, step: int) -> str | None:
     return f"{size_name} has no checkpoint step{step}; {_nearest(step, known)}"
 
 
-def _applies_to_errors(applies_to):
-    from ..plan.suites import get_suite
-
+def _applies_to_errors(applies_to: list[str]) -> Iterator[tuple[tuple, str]]:
     for i, entry in enumerate(applies_to):
         suite_name, _, size = entry.partition(":")
         if size:
