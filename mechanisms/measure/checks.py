@@ -5,8 +5,12 @@
 * ``ablation``   ablating the selected heads damages the metric by at least ``min_drop`` (a fraction
                  of its clean value; "damage" respects the metric's direction);
 * ``path``       path patching each sender into the receivers' queries/keys/values damages the
-                 metric by at least ``min_damage`` (the same fraction as ``min_drop``) for at
-                 least ``at_least`` senders.
+                 metric by at least ``min_damage`` for at least ``at_least`` senders; damage is
+                 the paper's noising metric negated, ``(clean - patched) / (clean - corrupted)``:
+                 a fraction of the clean-corrupted gap, 1 = the patch alone erases it;
+* ``share``      the selected heads carry at least ``min`` of a head score's total over all
+                 heads (absolute values), e.g. the share of the direct effect that name movers
+                 carry (the paper's Fig. 4B).
 
 Every rule they apply (metric direction, the smallest baseline a relative damage means anything
 for, role thresholds) lives in ``registry``.
@@ -64,9 +68,13 @@ def select_heads(run: TaskRun, sel: dict) -> tuple[list, torch.Tensor | None]:
             return heads, None
         scores = run.head_scores(sel["score"]).float()
         return [h for h in heads if scores[h].item() >= sel.get("min", float("-inf"))], scores
+    descending = True
     if "role" in sel:
-        scores = registry.ROLES[sel["role"]].load()(run, sel["role"]).float()
-        mask = scores > 0
+        from .roles import role_strength
+
+        mask = registry.ROLES[sel["role"]].load()(run, sel["role"])
+        scores, descending = role_strength(run, sel["role"])
+        scores = scores.float()
     elif "score" in sel:
         scores = run.head_scores(sel["score"]).float()
         mask = torch.ones_like(scores, dtype=torch.bool) if "min" not in sel else scores >= sel["min"]
@@ -74,7 +82,8 @@ def select_heads(run: TaskRun, sel: dict) -> tuple[list, torch.Tensor | None]:
         scores = torch.zeros(n_layers, n_heads)
         mask = torch.ones_like(scores, dtype=torch.bool)
     mask = _restrict(mask, sel.get("layers"))
-    order = sorted(((scores[l, h].item(), l, h) for l, h in mask.nonzero().tolist()), reverse=True)
+    sign = 1.0 if descending else -1.0
+    order = sorted(((sign * scores[l, h].item(), l, h) for l, h in mask.nonzero().tolist()), reverse=True)
     heads = [(l, h) for _, l, h in order][: sel.get("top")]
     return heads, scores
 
@@ -99,10 +108,12 @@ def heads(run: TaskRun, fields: dict) -> CheckResult:
     best = None
     if scores is not None:  # the best head among those the selector looks at (its layers only)
         looked_at = _restrict(torch.ones_like(scores, dtype=torch.bool), fields.get("layers"))
-        best = round(scores[looked_at].max().item(), 4) if looked_at.any() else None
+        lowest_is_best = "role" in fields and registry.ROLES[fields["role"]].rule[0][1].startswith("<")
+        pick = torch.min if lowest_is_best else torch.max
+        best = round(pick(scores[looked_at]).item(), 4) if looked_at.any() else None
     summary = f"{len(chosen)} head(s) {what}{' >= ' + str(fields['min']) if 'min' in fields else ''} (needs {need}); best {best}"
     return CheckResult(
-        len(chosen) >= need, summary, {"n_heads": len(chosen), "heads": top, "max_score": best}
+        len(chosen) >= need, summary, {"n_heads": len(chosen), "heads": top, "best_score": best}
     )
 
 
@@ -145,6 +156,7 @@ def ablation(run: TaskRun, fields: dict) -> CheckResult:
 
 
 def path(run: TaskRun, fields: dict) -> CheckResult:
+    from .direct import noising_effect
     from .interventions import path_patch
 
     receivers, _ = select_heads(run, fields["receivers"])
@@ -158,11 +170,18 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
         return CheckResult(
             False, f"{metric} = {clean:.3f} on clean prompts: no behaviour to route", {"clean": clean}
         )
+    corrupted = run.metric(metric, run.corrupted[0])
+    if damage(metric, clean, corrupted) * abs(clean) < registry.MIN_BASELINE:
+        return CheckResult(
+            False,
+            f"{metric} = {clean:.3f} clean vs {corrupted:.3f} corrupted: no gap for a path to carry",
+            {"clean": clean, "corrupted": corrupted},
+        )
     damages = {}
     for sender in senders:
         downstream = [r for r in receivers if r[0] > sender[0]]
         patched = run.metric(metric, path_patch(run, sender, downstream, fields.get("into", "q")))
-        damages[head_name(*sender)] = damage(metric, clean, patched)
+        damages[head_name(*sender)] = -noising_effect(patched, clean, corrupted)
     ranked = sorted(damages.items(), key=lambda kv: -kv[1])
     hits = {h: round(d, 4) for h, d in ranked if d >= fields["min_damage"]}
     need = fields.get("at_least", 1)
@@ -170,5 +189,25 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
         f"{len(hits)} sender(s) with path damage >= {fields['min_damage']:.0%} into "
         f"{len(receivers)} receiver(s) (needs {need}); strongest {max(damages.values(), default=0):.0%}"
     )
-    values = {"senders": hits, "receivers": [head_name(*h) for h in receivers], "clean": clean}
+    values = {
+        "senders": hits,
+        "receivers": [head_name(*h) for h in receivers],
+        "clean": clean,
+        "corrupted": corrupted,
+    }
     return CheckResult(len(hits) >= need, summary, values)
+
+
+def share(run: TaskRun, fields: dict) -> CheckResult:
+    """The selected heads' part of ``score``'s total over every head, in absolute value."""
+    chosen, _ = select_heads(run, fields["heads"])
+    scores = run.head_scores(fields["score"]).float().abs()
+    total = scores.sum().item()
+    part = sum(scores[h].item() for h in chosen)
+    fraction = part / total if total > 1e-9 else 0.0
+    summary = (
+        f"{len(chosen)} head(s) carry {fraction:.0%} of |{fields['score']}| over all heads "
+        f"(needs >= {fields['min']:.0%})"
+    )
+    values = {"share": fraction, "total": total, "heads": [head_name(*h) for h in chosen]}
+    return CheckResult(bool(chosen) and fraction >= fields["min"], summary, values)

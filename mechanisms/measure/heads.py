@@ -6,9 +6,11 @@ second copy, as in the paper's ``get_induction_scores``. Weight-based scores rea
 circuit, with GQA handled by mapping query head h to key/value head ``h // (heads / kv_heads)``:
 
 * ``copy``: the residual stream after block 0 at each name position (IO, S1, S2), through the
-  head's layer norm and OV circuit, unembedded without the final layer norm; the score is the
-  fraction of those whose name token is in the top 5 (Wang et al.; the paper's threshold is 10%).
-  ``negative_copy`` negates the OV output first.
+  head's layer norm and OV circuit, unembedded with the final layer norm's weight folded into
+  ``W_U`` but no normalisation (the paper's code, which loads models with ``fold_ln``); the score
+  is the fraction of those whose name token is in the top 5 (Wang et al.; the paper's threshold
+  is 10%). ``negative_copy`` negates the OV output first; ``copy_final_ln`` applies the whole
+  final layer norm instead (Wang et al.'s variant).
 * ``successor``: each ordinal token's effective embedding ``E + MLP0(LN(E))`` through the head's
   OV circuit; the score is the fraction whose successor has the highest logit among the tokens of
   its sequence (Gould et al.). The paper applies MLP0 without its layer norm.
@@ -69,7 +71,19 @@ def head_ov(bridge: Any, layer: int, head: int, resid: torch.Tensor) -> torch.Te
     return v @ w_o
 
 
-def _copy_scores(run: TaskRun) -> None:
+def _unembed_for(bridge: Any, variant: str):
+    """How a head's OV output becomes logits for the copy score.
+
+    ``folded`` (the paper's code): the final layer norm's weight folded into ``W_U``, no
+    normalisation; ``final_ln`` (Wang et al.): the final layer norm applied in full."""
+    if variant == "final_ln":
+        return lambda out: bridge.ln_final(out[None])[0] @ bridge.W_U
+    weight = getattr(bridge.ln_final, "weight", None)
+    w_u = bridge.W_U if weight is None else weight[:, None] * bridge.W_U
+    return lambda out: out @ w_u
+
+
+def _copy_scores(run: TaskRun, variant: str = "folded") -> None:
     """Positive and negative copy scores in one pass (the unembedding is the expensive part)."""
     bridge, data = run.model.bridge, run.data
     resid = run.clean[1]["blocks.0.hook_resid_post"]
@@ -79,13 +93,15 @@ def _copy_scores(run: TaskRun) -> None:
     names = torch.cat([torch.tensor(answer) for _, answer in roles])
     shape = (run.model.n_layers, run.model.n_heads)
     positive, negative = torch.zeros(shape), torch.zeros(shape)
+    unembed = _unembed_for(bridge, variant)
     with torch.inference_mode():
         for layer in range(shape[0]):
             for head in range(shape[1]):
-                logits = head_ov(bridge, layer, head, vectors) @ bridge.W_U
-                positive[layer, head] = _in_top5(logits, names)
-                negative[layer, head] = _in_top5(-logits, names)
-    run.scores["copy"], run.scores["negative_copy"] = positive, negative
+                out = head_ov(bridge, layer, head, vectors)
+                positive[layer, head] = _in_top5(unembed(out), names)
+                negative[layer, head] = _in_top5(unembed(-out), names)
+    suffix = "" if variant == "folded" else f"_{variant}"
+    run.scores["copy" + suffix], run.scores["negative_copy" + suffix] = positive, negative
 
 
 def _in_top5(logits, names) -> float:
@@ -100,6 +116,11 @@ def copy_score(run: TaskRun) -> torch.Tensor:
 def negative_copy_score(run: TaskRun) -> torch.Tensor:
     _copy_scores(run)
     return run.scores["negative_copy"]
+
+
+def copy_score_final_ln(run: TaskRun) -> torch.Tensor:
+    _copy_scores(run, "final_ln")
+    return run.scores["copy_final_ln"]
 
 
 def end_to_io_attention(run: TaskRun) -> torch.Tensor:

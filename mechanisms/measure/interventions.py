@@ -1,4 +1,4 @@
-"""Interventions on attention heads: ablation (zero, mean, resample) and path patching.
+"""Interventions on attention heads: ablation (zero, mean, interchange, resample) and path patching.
 
 Every intervention checks that it did something: each hook must fire, and the tensor it returns
 must differ from the one it received. A hook that never fired (gated, misspelled, renamed by a
@@ -69,15 +69,48 @@ def by_layer(heads: list[tuple[int, int]]) -> dict:
 
 
 def ablation_value(run: TaskRun, layer: int, head: int, method: str) -> torch.Tensor:
-    """What replaces head ``(layer, head)``'s ``z``: zeros, its mean, or the corrupted run's value."""
+    """What replaces head ``(layer, head)``'s ``z`` ``[batch, pos, d_head]``.
+
+    * ``zero``: zeros;
+    * ``mean``: per position, the mean over the prompts that have a real token there (padding
+      and shorter prompts do not pull the mean; a position no prompt reaches keeps the clean value);
+    * ``interchange``: the paired corrupted prompt's value (the counterfactual of the same prompt);
+    * ``resample``: another prompt's value, drawn at random (seeded) among prompts of the same
+      length so that positions line up; a prompt with no such partner keeps its own value.
+    """
     z = run.z(layer)[:, :, head]
     if method == "zero":
         return torch.zeros_like(z)
     if method == "mean":
-        return z.mean(dim=(0, 1), keepdim=True).expand_as(z)
-    if method == "resample":
+        real = real_token_mask(run)[:, :, None].to(z.dtype)  # [batch, pos, 1]
+        count = real.sum(0)
+        mean = (z * real).sum(0) / count.clamp(min=1)
+        return torch.where(count > 0, mean, z)
+    if method == "interchange":
         return run.z(layer, corrupted=True)[:, :, head]
+    if method == "resample":
+        return z[resample_partners(run)]
     raise ValueError(f"unknown ablation {method!r}")
+
+
+def real_token_mask(run: TaskRun) -> torch.Tensor:
+    """``[batch, pos]``: True where the prompt has a real token (right padding is False)."""
+    ends = torch.tensor(run.data.end_positions())
+    width = run.z(0).shape[1]
+    return torch.arange(width)[None, :] <= ends[:, None]
+
+
+def resample_partners(run: TaskRun, seed: int = 0) -> torch.Tensor:
+    """For each prompt, the index of a different prompt of the same token length (seeded)."""
+    generator = torch.Generator().manual_seed(seed)
+    lengths = torch.tensor(run.data.end_positions())
+    partners = torch.arange(len(lengths))
+    for length in lengths.unique():
+        group = (lengths == length).nonzero()[:, 0]
+        if len(group) > 1:
+            shuffled = group[torch.randperm(len(group), generator=generator)]
+            partners[shuffled] = shuffled.roll(1)  # a cycle: nobody keeps their own prompt
+    return partners
 
 
 def ablate_heads(run: TaskRun, heads: list[tuple[int, int]], method: str = "mean") -> torch.Tensor:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from .runs import TaskRun
 
-_COMPARE = {">=": operator.ge, ">": operator.gt}
+_COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
 def role_mask(run: TaskRun, role: str) -> torch.Tensor:
@@ -26,3 +26,9 @@ def role_mask(run: TaskRun, role: str) -> torch.Tensor:
     for more in masks[1:]:
         mask = mask & more
     return mask
+
+
+def role_strength(run: TaskRun, role: str) -> tuple[torch.Tensor, bool]:
+    """The score a role's heads are reported by (its rule's first), and whether higher is stronger."""
+    score, op, _ = registry.ROLES[role].rule[0]
+    return run.head_scores(score), op.startswith(">")

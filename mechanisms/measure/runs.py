@@ -2,7 +2,7 @@
 
 A ``TaskRun`` builds the task's prompts for the model's tokenizer once, runs the clean prompts
 once (logits, every head's attention pattern and output ``z``, and the residual stream after
-block 0), and the corrupted prompts only if some check asks. Everything runs under
+block 0 and after the last block), and the corrupted prompts only if some check asks. Everything runs under
 ``torch.inference_mode()``: no check here needs gradients.
 """
 
@@ -22,8 +22,15 @@ if TYPE_CHECKING:
 CACHED_HOOKS = ("attn.hook_pattern", "attn.hook_z")
 
 
-def _wanted(name: str) -> bool:
-    return name.endswith(CACHED_HOOKS) or name == "blocks.0.hook_resid_post"
+def _wanted_for(n_layers: int):
+    """Attention patterns and ``z`` of every layer, the residual stream after block 0 (copy scores)
+    and the final residual stream (direct effects)."""
+    final = f"blocks.{n_layers - 1}.hook_resid_post"
+
+    def wanted(name: str) -> bool:
+        return name.endswith(CACHED_HOOKS) or name in ("blocks.0.hook_resid_post", final)
+
+    return wanted
 
 
 class TaskRun:
@@ -51,7 +58,9 @@ class TaskRun:
                 f"the model's context of {context} (lower span or use shorter prompts)"
             )
         with torch.inference_mode():
-            logits, cache = self.model.bridge.run_with_cache(tokens, names_filter=_wanted)
+            logits, cache = self.model.bridge.run_with_cache(
+                tokens, names_filter=_wanted_for(self.model.n_layers)
+            )
         missing = [n for n in ("blocks.0.attn.hook_pattern", "blocks.0.attn.hook_z") if n not in cache]
         if missing:
             raise RuntimeError(f"hooks were not cached (gated or renamed?): {missing}")
@@ -78,6 +87,10 @@ class TaskRun:
 
         cache = self.clean[1]
         return torch.stack([cache[f"blocks.{l}.attn.hook_pattern"] for l in range(self.model.n_layers)])
+
+    def final_resid(self) -> torch.Tensor:
+        """``[batch, pos, d_model]`` residual stream after the last block (before ``ln_final``)."""
+        return self.clean[1][f"blocks.{self.model.n_layers - 1}.hook_resid_post"]
 
     def z(self, layer: int, corrupted: bool = False) -> torch.Tensor:
         return (self.corrupted if corrupted else self.clean)[1][f"blocks.{layer}.attn.hook_z"]

@@ -303,7 +303,7 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
     if task in registry.CLEAN_ONLY_TASKS:
         needs_corrupted = (
             kind == "path"
-            or (kind == "ablation" and body.get("method") == "resample")
+            or (kind == "ablation" and body.get("method") == "interchange")
             or body.get("on") == "corrupted"
         )
         if needs_corrupted:
@@ -332,6 +332,14 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
     for name, sel in selectors.items():
         where = path if kind == "heads" else path + (name,)
         yield from _selector_errors(task, sel, where)
+    if kind == "share":
+        yield from _score_task_errors(task, body["score"], path + ("score",))
+
+
+def _score_task_errors(task: str, name: str, path: tuple):
+    entry = registry.HEAD_SCORES.get(name) or registry.ROLES.get(name)
+    if entry is not None and entry.tasks and task not in entry.tasks:
+        yield path, f"{name!r} is measured on task {entry.tasks[0]!r}, not on {task!r}"
 
 
 def _selector_errors(task: str, sel: dict, path: tuple):
@@ -349,12 +357,7 @@ def _selector_errors(task: str, sel: dict, path: tuple):
         return
     if chosen == ["score"] and "min" not in sel and "top" not in sel:
         yield path, "a score selector needs a threshold (min) or a count (top)"
-    entry = registry.HEAD_SCORES.get(sel.get("score", "")) or registry.ROLES.get(sel.get("role", ""))
-    if entry is not None and entry.tasks and task not in entry.tasks:
-        yield (
-            path + (chosen[0],),
-            f"{sel[chosen[0]]!r} is measured on task {entry.tasks[0]!r}, not on {task!r}",
-        )
+    yield from _score_task_errors(task, sel[chosen[0]], path + (chosen[0],)) if chosen[0] != "ids" else ()
 
 
 def _expect_errors(expect: dict) -> Iterator[tuple[tuple, str]]:

@@ -125,7 +125,12 @@ HEAD_SCORES = {
     ),
     "copy": Entry(
         "mechanisms.measure.heads:copy_score",
-        "fraction of names whose token is in the top-5 of the head's OV output (Wang et al.)",
+        "fraction of names whose token is in the top-5 of the head's OV output, final-LN weight folded into W_U (the paper)",
+        tasks=("ioi",),
+    ),
+    "copy_final_ln": Entry(
+        "mechanisms.measure.heads:copy_score_final_ln",
+        "the copy score with the whole final layer norm applied before unembedding (Wang et al.)",
         tasks=("ioi",),
     ),
     "negative_copy": Entry(
@@ -137,6 +142,11 @@ HEAD_SCORES = {
         "mechanisms.measure.heads:end_to_io_attention",
         "attention from END to IO minus the larger of END to S1 / S2",
         tasks=("ioi",),
+    ),
+    "direct_effect": Entry(
+        "mechanisms.measure.direct:direct_effect",
+        "path patching the head -> logits from S2=IO prompts: (LD_patched - LD) / (LD - LD_corrupted), -1 = gap erased",
+        tasks=("ioi", "gendered_pronoun"),
     ),
     "successor": Entry(
         "mechanisms.measure.heads:successor_score",
@@ -151,12 +161,15 @@ def _role(rule: tuple, tasks: tuple = ()) -> Entry:
 
 
 # Roles are rules over head scores (the one place their thresholds live; the docs' wording and
-# roles.role_mask both read them). end_to_io > 0: END attends to IO more than to S1 and S2.
+# roles.role_mask both read them). The first condition's score orders and reports the heads.
+# IOI roles follow the paper's classification (section 4.6): copy score > 10% and a direct effect
+# that lowers the logit difference when the head is patched; negative name movers raise it.
 ROLES = {
     "induction_heads": _role((("induction", ">=", 0.4),), ("repeated_tokens",)),
     "previous_token_heads": _role((("previous_token", ">=", 0.5),), ("repeated_tokens",)),
-    "name_movers": _role((("copy", ">", 0.10), ("end_to_io", ">", 0.0)), ("ioi",)),
-    "negative_name_movers": _role((("negative_copy", ">", 0.10), ("end_to_io", ">", 0.0)), ("ioi",)),
+    "name_movers": _role((("copy", ">", 0.10), ("direct_effect", "<", 0.0)), ("ioi",)),
+    "negative_name_movers": _role((("negative_copy", ">", 0.10), ("direct_effect", ">", 0.0)), ("ioi",)),
+    "direct_effect_heads": _role((("direct_effect", "<=", -0.01),), ("ioi",)),
     "successor_heads": _role((("successor", ">=", 0.5),)),
 }
 
@@ -188,8 +201,11 @@ CHECK_KINDS = {
         "mechanisms.measure.checks:path",
         "path patching a sender into the receivers' q/k/v damages the metric by >= min_damage",
     ),
+    "share": Entry(
+        "mechanisms.measure.checks:share", "the selected heads carry >= min of a head score's total (|.|)"
+    ),
 }
-ABLATIONS = ("zero", "mean", "resample")
+ABLATIONS = ("zero", "mean", "interchange", "resample")
 
 
 def roles_table() -> str:

@@ -98,7 +98,7 @@ def _check_fields() -> dict:
             "additionalProperties": False,
             "required": ["senders", "receivers", "metric", "min_damage"],
             "description": "path patching senders -> receivers' queries/keys/values: at least k senders "
-            "whose path damages the metric by >= min_damage (a fraction of the clean value, as min_drop)",
+            "whose path damages the metric by >= min_damage (a fraction of the clean-corrupted gap)",
             "properties": {
                 "senders": _selector(),
                 "receivers": _selector(),
@@ -106,6 +106,18 @@ def _check_fields() -> dict:
                 "metric": metric,
                 "min_damage": _NUMBER,
                 "at_least": {"type": "integer", "minimum": 1},
+                "by_suite": _SUITE_OVERRIDES,
+            },
+        },
+        "share": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["heads", "score", "min"],
+            "description": "the selected heads carry at least min of the score's total over all heads",
+            "properties": {
+                "heads": _selector(),
+                "score": {"enum": sorted(registry.HEAD_SCORES)},
+                "min": _NUMBER,
                 "by_suite": _SUITE_OVERRIDES,
             },
         },

@@ -41,7 +41,7 @@ def test_xdist_run_prints_matrices_and_writes_results(project):
     assert len(cells) == 24 and {c["worker"] for c in cells} == {"gw0", "gw1"}
     first = next(c for c in cells if c["model"] == "zoo-890k" and c["step"] == 2048 and c["spec"] == "induction-heads")
     assert first["outcome"] == "holds" and first["provenance"]["weights_sha256"]
-    assert first["checks"][0]["values"]["max_score"] > 0.4 and first["tokens"] == 2048 * 2048
+    assert first["checks"][0]["values"]["best_score"] > 0.4 and first["tokens"] == 2048 * 2048
     assert {"transformer-lens", "torch", "transformers"} <= set(first["provenance"])
 
 

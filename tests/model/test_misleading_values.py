@@ -14,9 +14,9 @@ def test_best_is_the_best_head_in_the_selected_layers(zoo_model):
     everywhere = checks.heads(run, {"score": "induction", "min": 0.4})
     layer0 = checks.heads(run, {"score": "induction", "min": 0.4, "layers": [0]})
     scores = run.head_scores("induction")
-    assert everywhere.values["max_score"] == pytest.approx(scores.max().item(), abs=1e-4)
-    assert layer0.values["max_score"] == pytest.approx(scores[0].max().item(), abs=1e-4)
-    assert layer0.values["max_score"] < everywhere.values["max_score"]
+    assert everywhere.values["best_score"] == pytest.approx(scores.max().item(), abs=1e-4)
+    assert layer0.values["best_score"] == pytest.approx(scores[0].max().item(), abs=1e-4)
+    assert layer0.values["best_score"] < everywhere.values["best_score"]
 
 
 def test_layers_beyond_the_model_are_an_error(zoo_model):

@@ -57,7 +57,7 @@ def test_the_canary_is_valid():
      "  - path: {senders: {score: induction, top: 1}, receivers: {score: induction, top: 1}, metric: repeat_loss, min_damage: 0.1}",
      "checks[1].path: task 'repeated_tokens' has no corrupted prompts"),
     ("  - behaviour: {metric: repeat_loss, max: 1.0}",
-     "  - ablation: {heads: {score: induction, top: 1}, metric: repeat_loss, min_drop: 0.1, method: resample}",
+     "  - ablation: {heads: {score: induction, top: 1}, metric: repeat_loss, min_drop: 0.1, method: interchange}",
      "checks[1].ablation: task 'repeated_tokens' has no corrupted prompts"),
 ])
 def test_bad_values_are_caught_when_the_spec_loads(old, new, expected):

@@ -16,8 +16,19 @@ def identity(x):
     return x
 
 
-def fake_bridge(d, w_o, w_e=None, gqa=False):
-    """One layer, two heads; head 0 copies (OV = I), head 1 uses ``w_o``. LayerNorms are identity."""
+class FinalNorm:
+    """A final layer norm that only scales each dimension by ``weight`` (no centring)."""
+
+    def __init__(self, weight):
+        self.weight = weight
+
+    def __call__(self, x):
+        return x * self.weight
+
+
+def fake_bridge(d, w_o, w_e=None, gqa=False, final_weight=None):
+    """One layer, two heads; head 0 copies (OV = I), head 1 uses ``w_o``. LayerNorms are identity
+    unless ``final_weight`` scales the final one."""
     n_heads = 2
     w_v = torch.eye(d).expand(1 if gqa else n_heads, d, d)[None]
     return SimpleNamespace(
@@ -25,6 +36,7 @@ def fake_bridge(d, w_o, w_e=None, gqa=False):
         W_V=w_v, b_V=None, W_O=torch.stack([torch.eye(d), w_o])[None], W_U=torch.eye(d),
         W_E=w_e if w_e is not None else torch.eye(d),
         blocks=[SimpleNamespace(ln1=identity, ln2=identity, mlp=lambda x: torch.zeros_like(x))],
+        ln_final=FinalNorm(torch.ones(d) if final_weight is None else final_weight),
     )
 
 
@@ -39,6 +51,26 @@ def test_copy_scores_on_a_copying_and_a_suppressing_head(gqa):
                           clean=(None, {"blocks.0.hook_resid_post": resid}), data=_Sized(data, 2), scores={})
     assert heads.copy_score(run).tolist() == [[1.0, 0.0]]
     assert heads.negative_copy_score(run).tolist() == [[0.0, 1.0]]
+
+
+def test_copy_score_folds_the_final_layer_norm_weight_into_the_unembedding():
+    """The paper's copy score reads logits through ``diag(w_ln_final) W_U``: a final norm that
+    silences the name dimensions makes the copying head miss every name, as it would in the model."""
+    d, names = 8, [3, 5]
+    resid = torch.zeros(2, 6, d)
+    for b, name in enumerate(names):
+        resid[b, 1, name] = resid[b, 2, names[1 - b]] = resid[b, 4, names[1 - b]] = 1.0
+    resid += 0.1 * torch.arange(d)  # every other dimension carries a little signal
+    data = SimpleNamespace(correct=names, wrong=names[::-1], positions={"io": [1, 1], "s1": [2, 2], "s2": [4, 4]})
+    weight = torch.ones(d)
+    weight[names] = 0.0
+    bridge = fake_bridge(d, -torch.eye(d), final_weight=weight)
+    run = SimpleNamespace(model=SimpleNamespace(bridge=bridge, n_layers=1, n_heads=2),
+                          clean=(None, {"blocks.0.hook_resid_post": resid}), data=_Sized(data, 2), scores={})
+    assert heads.copy_score(run)[0, 0] == 0.0  # folded: the names' logits are zeroed
+    bridge.ln_final.weight = torch.ones(d)
+    run.scores.clear()
+    assert heads.copy_score(run)[0, 0] == 1.0  # negative control: a neutral norm lets them through
 
 
 class _Sized:

@@ -1,0 +1,73 @@
+"""Direct effects: how much of a task's logit difference each head writes straight into the logits.
+
+The paper classifies IOI heads by path patching from every head's output to the final residual
+stream (section 4.6 of arXiv 2407.10827; Wang et al.'s "direct path to the logits"): the sender's
+``z`` comes from the corrupted prompts (S2 replaced by IO), every other path is left clean, and the
+effect is the paper's noising metric ``(LD_patched - LD_clean) / (LD_clean - LD_corrupted)``:
+0 leaves the logit difference alone, -1 would erase the whole clean-corrupted gap.
+
+Only the direct path moves, so the patched final residual stream is the clean one plus the
+sender's change of output, ``(z_corrupted - z_clean) W_O``, at the answer position; the final layer
+norm is recomputed on it. That is exact and needs no extra forward pass: one batched layer norm
+for every head at once. (Deviation: the paper runs McDougall's ``path_patch``, which lets later
+MLPs recompute; here the path is strictly head -> logits. ``tests/model`` pins the shortcut
+against a hooked forward pass that freezes every other head and every MLP.)
+
+The ratio means nothing without a gap: where ``LD_clean - LD_corrupted`` is below
+``registry.MIN_BASELINE`` (untrained checkpoints, where it is 0.005 or even negative on the zoo)
+every effect is 0, so no head is classified by noise.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from ..spec import registry
+
+if TYPE_CHECKING:
+    from .runs import TaskRun
+
+
+def noising_effect(patched: float, clean: float, corrupted: float) -> float:
+    """The paper's path-patching metric: 0 unharmed, -1 as bad as the corrupted prompts."""
+    gap = clean - corrupted
+    return 0.0 if abs(gap) < 1e-9 else (patched - clean) / gap
+
+
+def _answer_directions(run: TaskRun) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per prompt, ``W_U[:, correct] - W_U[:, wrong]`` as ``[batch, d_model]``, and the bias gap."""
+    bridge, data = run.model.bridge, run.data
+    correct, wrong = torch.tensor(data.correct), torch.tensor(data.wrong)
+    directions = (bridge.W_U[:, correct] - bridge.W_U[:, wrong]).T
+    b_u = getattr(bridge, "b_U", None)
+    bias = torch.zeros(len(correct)) if b_u is None else b_u[correct] - b_u[wrong]
+    return directions, bias
+
+
+def logit_diff_from_resid(run: TaskRun, resid: torch.Tensor) -> torch.Tensor:
+    """Mean logit difference for final residual streams ``[..., batch, d_model]`` at the answer."""
+    directions, bias = _answer_directions(run)
+    normed = run.model.bridge.ln_final(resid)
+    return ((normed * directions).sum(-1) + bias).mean(-1)
+
+
+def direct_effect(run: TaskRun) -> torch.Tensor:
+    """``[layers, heads]``: each head's direct-path noising effect on the logit difference."""
+    n_layers, n_heads = run.model.n_layers, run.model.n_heads
+    rows, end = torch.arange(len(run.data)), torch.tensor(run.data.end_positions())
+    with torch.inference_mode():
+        resid = run.final_resid()[rows, end]  # [batch, d_model]
+        deltas = []
+        for layer in range(n_layers):
+            change = (run.z(layer, corrupted=True) - run.z(layer))[rows, end]  # [batch, heads, d_head]
+            w_o = run.model.bridge.W_O[layer]  # [heads, d_head, d_model]
+            deltas.append(torch.einsum("bhd,hdm->hbm", change, w_o))
+        clean = run.metric("logit_diff")
+        corrupted = run.metric("logit_diff", run.corrupted[0])
+        if clean - corrupted < registry.MIN_BASELINE:  # no gap for a head to carry: effects are noise
+            return torch.zeros(n_layers, n_heads)
+        patched = logit_diff_from_resid(run, resid + torch.cat(deltas))  # [layers * heads]
+    effects = [noising_effect(p, clean, corrupted) for p in patched.tolist()]
+    return torch.tensor(effects).reshape(n_layers, n_heads)

@@ -1,0 +1,79 @@
+"""The direct effect (head -> logits path patching, the paper's normalisation) against a hooked
+forward pass, the heads it finds on the zoo, and the IOI roles built on it."""
+
+import pytest
+import torch
+
+from mechanisms.measure.checks import select_heads
+from mechanisms.measure.direct import noising_effect
+from mechanisms.measure.runs import task_run
+
+IOI = {"n_prompts": 32, "templates": "train", "seed": 0}
+
+
+@pytest.fixture(scope="module")
+def trained(zoo_model):
+    return zoo_model("zoo-890k", 2048)
+
+
+def hooked_direct_effect(run, layer, head):
+    """Path patching by brute force: every head's z and every MLP output frozen at the clean run,
+    except the sender's z, taken from the corrupted run; the final layer norm recomputes."""
+    bridge, n_layers = run.model.bridge, run.model.n_layers
+    tokens = run.data.padded()
+    with torch.inference_mode():
+        _, cache = bridge.run_with_cache(tokens, names_filter=lambda n: n.endswith("hook_mlp_out"))
+    hooks = []
+    for l in range(n_layers):
+        def freeze_z(z, hook=None, l=l):
+            z = run.z(l).clone()
+            if l == layer:
+                z[:, :, head] = run.z(l, corrupted=True)[:, :, head]
+            return z
+
+        def freeze_mlp(x, hook=None, l=l):
+            return cache[f"blocks.{l}.hook_mlp_out"]
+
+        hooks += [(f"blocks.{l}.attn.hook_z", freeze_z), (f"blocks.{l}.hook_mlp_out", freeze_mlp)]
+    with torch.inference_mode():
+        logits = bridge.run_with_hooks(tokens, fwd_hooks=hooks)
+    clean, corrupted = run.metric("logit_diff"), run.metric("logit_diff", run.corrupted[0])
+    return noising_effect(run.metric("logit_diff", logits), clean, corrupted)
+
+
+def test_the_shortcut_equals_brute_force_path_patching(trained):
+    run = task_run(trained, "ioi", IOI)
+    effects = run.head_scores("direct_effect")
+    for layer, head in [(3, 1), (2, 1), (1, 0), (0, 2)]:
+        assert effects[layer, head].item() == pytest.approx(hooked_direct_effect(run, layer, head), abs=1e-4)
+
+
+def test_direct_effect_finds_the_late_heads_that_write_the_answer(trained):
+    run = task_run(trained, "ioi", IOI)
+    effects = run.head_scores("direct_effect")
+    strongest = {tuple(divmod(i, trained.n_heads)) for i in effects.flatten().argsort()[:3].tolist()}
+    assert strongest == {(2, 1), (3, 1), (2, 3)}
+    assert effects[:2].abs().max() < 0.01  # layers 0-1 write almost nothing to the logits directly
+    writers, _ = select_heads(run, {"role": "direct_effect_heads"})
+    assert writers[:2] == [(2, 1), (3, 1)]  # strongest (most negative) first
+
+
+@pytest.mark.parametrize("step", [0, 256])
+def test_no_head_is_classified_without_a_clean_corrupted_gap(zoo_model, step):
+    """Negative control: before IOI exists (gap 0.005 at step 0, negative at step 256) the
+    noising ratio is noise (|effect| up to 0.66 at step 0), so every effect is 0 and no role holds."""
+    run = task_run(zoo_model("zoo-890k", step), "ioi", IOI)
+    assert run.metric("logit_diff") - run.metric("logit_diff", run.corrupted[0]) < 0.05
+    assert run.head_scores("direct_effect").abs().max() == 0
+    assert not select_heads(run, {"role": "direct_effect_heads"})[0]
+
+
+def test_name_movers_need_a_copy_score_and_a_negative_direct_effect(trained):
+    """On the zoo the heads that copy names (layer 1) write nothing to the logits and the heads
+    that write the answer (layers 2-3) do not copy names: the paper's rule finds no name mover."""
+    run = task_run(trained, "ioi", IOI)
+    copy, effect = run.head_scores("copy"), run.head_scores("direct_effect")
+    assert copy[1, 0] > 0.5 and effect[1, 0] > 0
+    assert copy[2, 1] < 0.10 and effect[2, 1] < -0.2
+    movers, _ = select_heads(run, {"role": "name_movers"})
+    assert movers == [h for h in movers if copy[h] > 0.10 and effect[h] < 0] == []
