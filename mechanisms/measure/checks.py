@@ -199,8 +199,9 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
 
 
 def share(run: TaskRun, fields: dict) -> CheckResult:
-    """The selected heads' part of ``score``'s total over every head, in absolute value."""
-    chosen, _ = select_heads(run, fields["heads"])
+    """The selected heads' (the union of every selector's) part of ``score``'s total over every
+    head, in absolute value."""
+    chosen = sorted({h for sel in fields["heads"] for h in select_heads(run, sel)[0]})
     scores = run.head_scores(fields["score"]).float().abs()
     total = scores.sum().item()
     part = sum(scores[h].item() for h in chosen)

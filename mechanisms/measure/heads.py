@@ -97,9 +97,9 @@ def _copy_scores(run: TaskRun, variant: str = "folded") -> None:
     with torch.inference_mode():
         for layer in range(shape[0]):
             for head in range(shape[1]):
-                out = head_ov(bridge, layer, head, vectors)
-                positive[layer, head] = _in_top5(unembed(out), names)
-                negative[layer, head] = _in_top5(unembed(-out), names)
+                logits = unembed(head_ov(bridge, layer, head, vectors))
+                positive[layer, head] = _in_top5(logits, names)
+                negative[layer, head] = _in_top5(-logits, names)
     suffix = "" if variant == "folded" else f"_{variant}"
     run.scores["copy" + suffix], run.scores["negative_copy" + suffix] = positive, negative
 

@@ -23,12 +23,11 @@ from .wordlists import (
     CYCLIC,
     FEMALE,
     GP_PREDICATES,
+    IOI_FILLERS,
     IOI_TEMPLATES,
     MALE,
     NAMES,
-    OBJECTS,
     ORDINALS,
-    PLACES,
     SVA_CONSTRUCTIONS,
     SVA_NOUNS,
     SVA_PREPOSITIONS,
@@ -54,6 +53,14 @@ class Vocab:
 
     def encode(self, text: str) -> list[int]:
         ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        unk = self.tokenizer.unk_token_id
+        if unk is not None and unk in ids:
+            words = [
+                w for w in text.split() if unk in self.tokenizer(w, add_special_tokens=False)["input_ids"]
+            ]
+            raise TaskError(
+                f"this tokenizer does not know {', '.join(map(repr, words)) or 'a word'} in {text!r}"
+            )
         return ([self.bos_id] if self.prepend_bos else []) + ids
 
     def single(self, word: str) -> int | None:
@@ -141,7 +148,10 @@ def _token_pool(vocab: Vocab, pool: str) -> np.ndarray:
 def ioi(
     vocab: Vocab, n_prompts: int = 64, seed: int = 0, templates: str = "train", corruption: str = "s2_io"
 ) -> TaskData:
-    """ABBA/BABA-balanced IOI; corrupted = S2 replaced by IO (``s2_io``) or three fresh names."""
+    """ABBA/BABA-balanced IOI; corrupted = S2 replaced by IO (``s2_io``) or three fresh names.
+
+    Prompts come in pairs that share a template, one in each name order, so every template is
+    used as often in ABBA as in BABA (with an even ``n_prompts``)."""
     if templates not in IOI_TEMPLATES:
         raise TaskError(f"templates must be one of {', '.join(IOI_TEMPLATES)}, got {templates!r}")
     if corruption not in ("s2_io", "random_names"):
@@ -154,11 +164,12 @@ def ioi(
     io_ids: list = []
     s_ids: list = []
     pos: dict[str, list[int]] = {"io": [], "s1": [], "s2": [], "end": []}
+    places, objects = IOI_FILLERS[templates]
     for i in range(n_prompts):
-        template = IOI_TEMPLATES[templates][i % len(IOI_TEMPLATES[templates])]
+        template = IOI_TEMPLATES[templates][(i // 2) % len(IOI_TEMPLATES[templates])]
         io, s = rng.choice(words, size=2, replace=False)
-        a, b = (io, s) if i % 2 == 0 else (s, io)  # ABBA / BABA alternate: exactly balanced
-        fill = {"P": rng.choice(PLACES), "O": rng.choice(OBJECTS)}
+        a, b = (io, s) if i % 2 == 0 else (s, io)  # ABBA / BABA alternate within each template
+        fill = {"P": rng.choice(places), "O": rng.choice(objects)}
         text = template.replace("{A} and {B}", f"{a} and {b}").format(B=s, **fill)
         if corruption == "s2_io":
             bad = template.replace("{A} and {B}", f"{a} and {b}").format(B=io, **fill)

@@ -5,9 +5,16 @@ word is checked against the model's tokenizer at generation time (``tasks.Vocab.
 the zoo's vocabulary covers the first entries of the IOI lists.
 """
 
+# The first 30 are the zoo's (its corpus names them); the rest bring the list to the paper's 100
+# for tokenizers that have them as single tokens (Wang et al. draw from 100 first names).
 NAMES = (
     "Mary John Alice Bob Tom Anna Paul Sarah Mark Lisa James Emma David Laura Peter Kate Simon "
-    "Julia Adam Grace Henry Rose Oscar Clara Michael Jessica Daniel Susan Robert Linda"
+    "Julia Adam Grace Henry Rose Oscar Clara Michael Jessica Daniel Susan Robert Linda "
+    "Aaron Alan Alex Amanda Amy Andrew Angela Anne Arthur Ben Beth Bill Brian Carl Carol Charlie "
+    "Chris Claire Dan Dave Diana Donna Edward Elena Ellen Emily Eric Frank George Helen Ian Jack "
+    "Jacob Jane Jason Jeff Jennifer Jerry Jim Joe Joseph Joshua Karen Kevin Kelly Kyle Leon Lucy "
+    "Luke Maria Martin Matthew Max Michelle Nancy Nick Patrick Rachel Richard Ryan Sam Scott Sean "
+    "Steve Thomas Tony Victoria William"
 ).split()
 PLACES = "store park school garden office station house market library beach museum farm".split()
 OBJECTS = "drink ring book ball cake letter key bag hat flower gift coin".split()
@@ -21,6 +28,24 @@ IOI_TEMPLATES = {
         "After {A} and {B} had a long day at the {P}, {B} gave a {O} to",
     ),
     "held_out": ("Afterwards {A} and {B} had a lot of fun at the {P}. {B} decided to give a {O} to",),
+    # The paper's "mixed" set: the first 7 templates of Wang et al. (their Fig. 14), each used in
+    # both name orders (7 BABA + 7 ABBA), with their places and objects.
+    "paper": (
+        "Then, {A} and {B} went to the {P}. {B} gave a {O} to",
+        "Then, {A} and {B} had a lot of fun at the {P}. {B} gave a {O} to",
+        "Then, {A} and {B} were working at the {P}. {B} decided to give a {O} to",
+        "Then, {A} and {B} were thinking about going to the {P}. {B} wanted to give a {O} to",
+        "Then, {A} and {B} had a long argument, and afterwards {B} said to",
+        "After {A} and {B} went to the {P}, {B} gave a {O} to",
+        "When {A} and {B} got a {O} at the {P}, {B} decided to give it to",
+    ),
+}
+PAPER_PLACES = "store garden restaurant school hospital office house station".split()
+PAPER_OBJECTS = "ring kiss bone basketball computer necklace drink snack".split()
+IOI_FILLERS = {  # template set -> (places, objects)
+    "train": (PLACES, OBJECTS),
+    "held_out": (PLACES, OBJECTS),
+    "paper": (PAPER_PLACES, PAPER_OBJECTS),
 }
 
 FEMALE = "Mary Alice Anna Sarah Lisa Emma Laura Kate Julia Grace Rose Clara Jessica Susan Linda".split()

@@ -324,14 +324,14 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
             )
     if kind == "behaviour" and ("min" in body) == ("max" in body):
         yield path, "give exactly one threshold: min (holds when metric >= min) or max (metric <= max)"
-    selectors = (
-        {"heads": body}
-        if kind == "heads"
-        else {k: body[k] for k in ("heads", "senders", "receivers") if k in body}
-    )
-    for name, sel in selectors.items():
-        where = path if kind == "heads" else path + (name,)
-        yield from _selector_errors(task, sel, where)
+    if kind == "heads":
+        selectors = {(): body}
+    elif kind == "share":
+        selectors = {("heads", i): sel for i, sel in enumerate(body["heads"])}
+    else:
+        selectors = {(k,): body[k] for k in ("heads", "senders", "receivers") if k in body}
+    for where, sel in selectors.items():
+        yield from _selector_errors(task, sel, path + where)
     if kind == "share":
         yield from _score_task_errors(task, body["score"], path + ("score",))
 

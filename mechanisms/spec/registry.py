@@ -177,7 +177,7 @@ ROLES = {
 # prompts is an error, not a hung run), and the closed choices of string parameters.
 PARAM_BOUNDS = {"n_prompts": (1, 4096), "span": (2, 1024), "seed": (0, 2**32 - 1)}
 PARAM_CHOICES = {
-    "templates": ("train", "held_out"),
+    "templates": ("train", "held_out", "paper"),
     "corruption": ("s2_io", "random_names"),
     "constructions": ("all", "simple", "prep", "subj_rel", "obj_rel", "sent_comp"),  # comma lists allowed
 }

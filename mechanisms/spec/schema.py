@@ -115,7 +115,13 @@ def _check_fields() -> dict:
             "required": ["heads", "score", "min"],
             "description": "the selected heads carry at least min of the score's total over all heads",
             "properties": {
-                "heads": _selector(),
+                "heads": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 8,
+                    "items": _selector(),
+                    "description": "selectors whose heads together (their union) carry the share",
+                },
                 "score": {"enum": sorted(registry.HEAD_SCORES)},
                 "min": _NUMBER,
                 "by_suite": _SUITE_OVERRIDES,

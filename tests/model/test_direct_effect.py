@@ -77,3 +77,18 @@ def test_name_movers_need_a_copy_score_and_a_negative_direct_effect(trained):
     assert copy[2, 1] < 0.10 and effect[2, 1] < -0.2
     movers, _ = select_heads(run, {"role": "name_movers"})
     assert movers == [h for h in movers if copy[h] > 0.10 and effect[h] < 0] == []
+
+
+def test_share_is_the_selected_heads_part_of_the_absolute_total(trained):
+    from mechanisms.measure.checks import share
+
+    run = task_run(trained, "ioi", IOI)
+    effects = run.head_scores("direct_effect").abs()
+    fields = {"heads": [{"role": "direct_effect_heads", "top": 3}], "score": "direct_effect", "min": 0.5}
+    result = share(run, fields)
+    expected = effects.flatten().sort(descending=True).values[:3].sum() / effects.sum()
+    assert result.holds and result.values["share"] == pytest.approx(expected.item(), abs=1e-6)
+    control = share(run, {**fields, "heads": [{"layers": [0, 1]}]})  # heads that write nothing
+    assert not control.holds and control.values["share"] < 0.05
+    union = share(run, {**fields, "heads": [{"ids": ["L2H1"]}, {"ids": ["L3H1"]}, {"ids": ["L2H1"]}]})
+    assert union.values["heads"] == ["L2H1", "L3H1"]  # a union: L2H1 counted once

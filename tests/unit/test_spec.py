@@ -48,6 +48,9 @@ def test_good_spec_parses_with_defaults():
         ("  - heads: {score: induction, min: 0.4}", "  - heads: {score: induction, min: 0.4}\n    behaviour: {metric: repeat_loss, max: 1}", "exactly one of behaviour, heads, ablation, path"),
         ("version: 1", "version: 1\nversion: 2", "claims/x.yaml:4: version: duplicate key"),
         ("  params: {span: 15}", "  params: {span: 15, spam: 3}", "claims/x.yaml:7: task.params.spam: unknown parameter 'spam'"),
+        ("  - heads: {score: induction, min: 0.4}", "  - share: {heads: {role: induction_heads}, score: induction, min: 0.5}", "claims/x.yaml:9: checks[0].share.heads: must be array"),
+        ("  - heads: {score: induction, min: 0.4}", "  - share: {heads: [{role: induction_heads}], score: copy, min: 0.5}", "claims/x.yaml:9: checks[0].share.score: 'copy' is measured on task 'ioi'"),
+        ("  - heads: {score: induction, min: 0.4}", "  - share: {heads: [{role: name_movers}], score: induction, min: 0.5}", "checks[0].share.heads[0].role: 'name_movers' is measured on task 'ioi'"),
     ],
 )
 def test_errors_name_file_line_and_field(old, new, expected):
