@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from ..models.loading import stacked_weights
 from ..spec import registry
 
 if TYPE_CHECKING:
@@ -38,9 +39,9 @@ def noising_effect(patched: float, clean: float, corrupted: float) -> float:
 
 def _answer_directions(run: TaskRun) -> tuple[torch.Tensor, torch.Tensor]:
     """Per prompt, ``W_U[:, correct] - W_U[:, wrong]`` as ``[batch, d_model]``, and the bias gap."""
-    bridge, data = run.model.bridge, run.data
+    bridge, data, w_u = run.model.bridge, run.data, stacked_weights(run.model).W_U
     correct, wrong = torch.tensor(data.correct), torch.tensor(data.wrong)
-    directions = (bridge.W_U[:, correct] - bridge.W_U[:, wrong]).T
+    directions = (w_u[:, correct] - w_u[:, wrong]).T
     b_u = getattr(bridge, "b_U", None)
     bias = torch.zeros(len(correct)) if b_u is None else b_u[correct] - b_u[wrong]
     return directions, bias
@@ -62,7 +63,7 @@ def direct_effect(run: TaskRun) -> torch.Tensor:
         deltas = []
         for layer in range(n_layers):
             change = (run.z(layer, corrupted=True) - run.z(layer))[rows, end]  # [batch, heads, d_head]
-            w_o = run.model.bridge.W_O[layer]  # [heads, d_head, d_model]
+            w_o = stacked_weights(run.model).W_O[layer]  # [heads, d_head, d_model]
             deltas.append(torch.einsum("bhd,hdm->hbm", change, w_o))
         clean = run.metric("logit_diff")
         corrupted = run.metric("logit_diff", run.corrupted[0])

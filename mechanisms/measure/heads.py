@@ -11,9 +11,10 @@ circuit, with GQA handled by mapping query head h to key/value head ``h // (head
   is the fraction of those whose name token is in the top 5 (Wang et al.; the paper's threshold
   is 10%). ``negative_copy`` negates the OV output first; ``copy_final_ln`` applies the whole
   final layer norm instead (Wang et al.'s variant).
-* ``successor``: each ordinal token's effective embedding ``E + MLP0(LN(E))`` through the head's
-  OV circuit; the score is the fraction whose successor has the highest logit among the tokens of
-  its sequence (Gould et al.). The paper applies MLP0 without its layer norm.
+* ``successor``: each ordinal token's effective embedding ``MLP0(E)`` (the paper's code: no layer
+  norm) through the head's OV circuit; the score is the fraction of (item, next) pairs, over nine
+  sequences in four spellings, whose next item has the highest logit among the tokens of its
+  sequence (Gould et al.).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from .tasks import CYCLIC, ordinal_ids
+from ..models.loading import stacked_weights
+from .tasks import successor_pairs
 
 if TYPE_CHECKING:
     from .runs import TaskRun
@@ -53,39 +55,49 @@ def previous_token_score(run: TaskRun) -> torch.Tensor:
     return patterns[:, :, :, queries, queries - 1].mean(dim=(1, 3))
 
 
-def ov_weights(bridge: Any, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+def ov_weights(model: Any, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
     """``(W_V [d_model, d_head], b_V [d_head] or None, W_O [d_head, d_model])`` for one query head."""
-    cfg = bridge.cfg
+    cfg, weights = model.bridge.cfg, stacked_weights(model)
     kv = getattr(cfg, "n_key_value_heads", None) or cfg.n_heads
     kv_head = head // (cfg.n_heads // kv)
-    b_v = getattr(bridge, "b_V", None)
-    bias = None if b_v is None else b_v[layer, kv_head]
-    return bridge.W_V[layer, kv_head], bias, bridge.W_O[layer, head]
+    bias = None if weights.b_V is None else weights.b_V[layer, kv_head]
+    return weights.W_V[layer, kv_head], bias, weights.W_O[layer, head]
 
 
-def head_ov(bridge: Any, layer: int, head: int, resid: torch.Tensor) -> torch.Tensor:
-    """The head's output for residual vectors ``resid [n, d_model]``, read through its layer norm."""
-    w_v, b_v, w_o = ov_weights(bridge, layer, head)
-    x = bridge.blocks[layer].ln1(resid[None])[0]
+def head_ov(model: Any, layer: int, head: int, resid: torch.Tensor, layer_norm: bool = True) -> torch.Tensor:
+    """The head's output for residual vectors ``resid [n, d_model]``, read through its layer norm
+    (unless ``layer_norm`` is False)."""
+    w_v, b_v, w_o = ov_weights(model, layer, head)
+    x = model.bridge.blocks[layer].ln1(resid[None])[0] if layer_norm else resid
     v = x @ w_v + (0 if b_v is None else b_v)
     return v @ w_o
 
 
-def _unembed_for(bridge: Any, variant: str):
-    """How a head's OV output becomes logits for the copy score.
+def _folded_unembedding(model: Any) -> torch.Tensor:
+    """``diag(w_ln_final) W_U``: the unembedding of a model loaded with ``fold_ln`` (the paper's)."""
+    weights = stacked_weights(model)
+    return weights.W_U if weights.ln_final_weight is None else weights.ln_final_weight[:, None] * weights.W_U
+
+
+def _copy_logits(
+    model: Any, layer: int, head: int, vectors: torch.Tensor, variant: str, w_u: torch.Tensor
+) -> torch.Tensor:
+    """The head's OV output for ``vectors``, as logits over the vocabulary.
 
     ``folded`` (the paper's code): the final layer norm's weight folded into ``W_U``, no
-    normalisation; ``final_ln`` (Wang et al.): the final layer norm applied in full."""
+    normalisation; computed as ``v (W_O diag(w) W_U)`` through the head's d_head-wide value, 2.4x
+    fewer operations than unembedding d_model-wide outputs on SmolLM2. ``final_ln`` (Wang et
+    al.): the final layer norm applied in full to the head's output."""
     if variant == "final_ln":
-        return lambda out: bridge.ln_final(out[None])[0] @ bridge.W_U
-    weight = getattr(bridge.ln_final, "weight", None)
-    w_u = bridge.W_U if weight is None else weight[:, None] * bridge.W_U
-    return lambda out: out @ w_u
+        return model.bridge.ln_final(head_ov(model, layer, head, vectors)[None])[0] @ w_u
+    w_v, b_v, w_o = ov_weights(model, layer, head)
+    value = model.bridge.blocks[layer].ln1(vectors[None])[0] @ w_v + (0 if b_v is None else b_v)
+    return value @ (w_o @ w_u)
 
 
 def _copy_scores(run: TaskRun, variant: str = "folded") -> None:
     """Positive and negative copy scores in one pass (the unembedding is the expensive part)."""
-    bridge, data = run.model.bridge, run.data
+    data = run.data
     resid = run.clean[1]["blocks.0.hook_resid_post"]
     rows = torch.arange(len(data))
     roles = (("io", data.correct), ("s1", data.wrong), ("s2", data.wrong))
@@ -93,11 +105,11 @@ def _copy_scores(run: TaskRun, variant: str = "folded") -> None:
     names = torch.cat([torch.tensor(answer) for _, answer in roles])
     shape = (run.model.n_layers, run.model.n_heads)
     positive, negative = torch.zeros(shape), torch.zeros(shape)
-    unembed = _unembed_for(bridge, variant)
     with torch.inference_mode():
+        w_u = stacked_weights(run.model).W_U if variant == "final_ln" else _folded_unembedding(run.model)
         for layer in range(shape[0]):
             for head in range(shape[1]):
-                logits = unembed(head_ov(bridge, layer, head, vectors))
+                logits = _copy_logits(run.model, layer, head, vectors, variant, w_u)
                 positive[layer, head] = _in_top5(logits, names)
                 negative[layer, head] = _in_top5(-logits, names)
     suffix = "" if variant == "folded" else f"_{variant}"
@@ -136,19 +148,24 @@ def end_to_io_attention(run: TaskRun) -> torch.Tensor:
 
 
 def successor_score(run: TaskRun) -> torch.Tensor:
-    bridge, vocab = run.model.bridge, run.vocab
-    sequences = [(kind, torch.tensor(ids)) for kind, ids in ordinal_ids(vocab).items()]
-    scores = torch.zeros(run.model.n_layers, run.model.n_heads)
+    """Fraction of (item, next item) pairs, over every sequence and spelling of ``successor_pairs``,
+    for which the head's OV circuit ranks the next item first among that sequence's items.
+
+    As the paper's code: the effective embedding is ``MLP0(W_E)`` (block 0's MLP on the raw token
+    embeddings, no layer norm, no residual), read through ``W_V W_O`` without the head's layer
+    norm, then ``W_U`` restricted to the sequence's tokens."""
+    model, weights = run.model, stacked_weights(run.model)
+    scores = torch.zeros(model.n_layers, model.n_heads)
+    total = 0
     with torch.inference_mode():
-        for kind, ids in sequences:
-            emb = bridge.W_E[ids]
-            block0 = bridge.blocks[0]
-            effective = emb + block0.mlp(block0.ln2(emb[None]))[0]
-            n = len(ids) if kind in CYCLIC else len(ids) - 1
-            targets = torch.arange(1, n + 1) % len(ids)
-            for layer in range(run.model.n_layers):
-                for head in range(run.model.n_heads):
-                    logits = head_ov(bridge, layer, head, effective[:n]) @ bridge.W_U[:, ids]
+        for seq in successor_pairs(run.vocab):
+            effective = model.bridge.blocks[0].mlp(weights.W_E[torch.tensor(seq.sources)][None])[0]
+            w_u, targets = weights.W_U[:, torch.tensor(seq.members)], torch.tensor(seq.targets)
+            for layer in range(model.n_layers):
+                for head in range(model.n_heads):
+                    logits = head_ov(model, layer, head, effective, layer_norm=False) @ w_u
                     scores[layer, head] += (logits.argmax(-1) == targets).float().sum()
-        total = sum(len(ids) if kind in CYCLIC else len(ids) - 1 for kind, ids in sequences)
+            total += len(targets)
+    if not total:
+        raise ValueError("no ordinal pair is two single tokens for this tokenizer: no successor score")
     return scores / total

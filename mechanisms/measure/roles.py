@@ -21,11 +21,25 @@ _COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operato
 def role_mask(run: TaskRun, role: str) -> torch.Tensor:
     """Heads that meet every condition of ``role``'s rule, as a boolean ``[layers, heads]`` tensor."""
     rule = registry.ROLES[role].rule
-    masks = [_COMPARE[op](run.head_scores(score), threshold) for score, op, threshold in rule]
+    masks = [_condition(run.head_scores(score), op, threshold) for score, op, threshold in rule]
     mask = masks[0]
     for more in masks[1:]:
         mask = mask & more
     return mask
+
+
+def _condition(scores: torch.Tensor, op: str, threshold: float | str) -> torch.Tensor:
+    """``scores op threshold``; a threshold relative to all heads (``"mean"`` or ``"0.33*max"``)
+    is resolved on this model, and then also needs a positive score (all-zero scores select none)."""
+    if isinstance(threshold, (int, float)):
+        return _COMPARE[op](scores, threshold)
+    if threshold == "mean":
+        value = scores.mean()
+    else:
+        factor, _, of = threshold.partition("*")
+        assert of == "max", threshold
+        value = float(factor) * scores.max()
+    return _COMPARE[op](scores, value) & (scores > 0)
 
 
 def role_strength(run: TaskRun, role: str) -> tuple[torch.Tensor, bool]:

@@ -23,6 +23,7 @@ from .wordlists import (
     CYCLIC,
     FEMALE,
     GP_PREDICATES,
+    GT_NOUNS,
     IOI_FILLERS,
     IOI_TEMPLATES,
     MALE,
@@ -33,6 +34,8 @@ from .wordlists import (
     SVA_PREPOSITIONS,
     SVA_TRANSITIVE,
     SVA_VERBS,
+    SUCCESSOR_CYCLIC,
+    SUCCESSOR_SEQUENCES,
 )
 
 
@@ -62,6 +65,11 @@ class Vocab:
                 f"this tokenizer does not know {', '.join(map(repr, words)) or 'a word'} in {text!r}"
             )
         return ([self.bos_id] if self.prepend_bos else []) + ids
+
+    def known(self, text: str) -> bool:
+        """Whether every word of ``text`` is in the tokenizer's vocabulary (BPE: always)."""
+        unk = self.tokenizer.unk_token_id
+        return unk is None or unk not in self.tokenizer(" " + text, add_special_tokens=False)["input_ids"]
 
     def single(self, word: str) -> int | None:
         """The id of ``word`` if it is exactly one (known) token, else None."""
@@ -198,7 +206,9 @@ def greater_than(vocab: Vocab, n_prompts: int = 64, seed: int = 0) -> TaskData:
     """'The war lasted from the year XXYY to the year XX' -> YY' > YY; corrupted YY = 01.
 
     Only years this tokenizer writes as [' XX', 'YY'] are used (as in the paper): GPT-NeoX splits
-    ' 1302' as [' 130', '2'], and such a prompt would be scored against the wrong token.
+    ' 1302' as [' 130', '2'], and such a prompt would be scored against the wrong token. As in the
+    paper, each century's first and last such year is dropped, and the noun is drawn from about
+    120 (those the tokenizer knows: the zoo's three).
     """
     rng = np.random.default_rng(seed)
     found = {n: vocab.single(f"{n:02d}") for n in range(100)}
@@ -207,24 +217,22 @@ def greater_than(vocab: Vocab, n_prompts: int = 64, seed: int = 0) -> TaskData:
         raise TaskError("the two-digit numbers 00-99 are not all single tokens for this tokenizer")
     centuries = {c: vocab.single(f" {c}") for c in range(11, 18)}
     found_forms = {
-        (c, y): _year_form(vocab, c, xx, y, yy[y]) for c, xx in centuries.items() for y in range(1, 98)
+        (c, y): _year_form(vocab, c, xx, y, yy[y]) for c, xx in centuries.items() for y in range(100)
     }
     forms = {key: form for key, form in found_forms.items() if form}
-    usable = {(c, y) for (c, y) in forms if y >= 2 and (c, 1) in forms}
+    usable = _usable_years(forms)
     if len(usable) < 20:
         raise TaskError(
-            f"only {len(usable)} years in 1102-1797 tokenize as [' XX', 'YY'] (with XX01 too) "
+            f"only {len(usable)} years in 1102-1798 tokenize as [' XX', 'YY'] (with XX01 too) "
             "for this tokenizer; need 20"
         )
+    nouns = [n for n in GT_NOUNS if vocab.known(n)]
     clean: list = []
     corrupt: list = []
     flags: list = []
-    nouns = ("war", "deal", "reign of the king")
     for i in range(n_prompts):
-        century, y = int(rng.integers(11, 18)), int(rng.integers(2, 98))
-        while (century, y) not in usable:  # rejection keeps the draws of tokenizers where all years work
-            century, y = int(rng.integers(11, 18)), int(rng.integers(2, 98))
-        noun = nouns[i % len(nouns)]
+        century, y = usable[int(rng.integers(len(usable)))]
+        noun = nouns[int(rng.integers(len(nouns)))]
         clean.append(_year_prompt(vocab, noun, century, forms[(century, y)]))
         corrupt.append(_year_prompt(vocab, noun, century, forms[(century, 1)]))
         flags.append([1 if n > y else -1 for n in range(100)])
@@ -237,6 +245,17 @@ def greater_than(vocab: Vocab, n_prompts: int = 64, seed: int = 0) -> TaskData:
         flags=flags,
         pad_id=vocab.pad_id,
     )
+
+
+def _usable_years(forms: dict) -> list[tuple[int, int]]:
+    """Years the paper keeps: written [' XX', 'YY'], not the first or last such year of their
+    century, YY >= 02, and the century's XX01 (the corrupted year) written the same way."""
+    usable = []
+    for century in sorted({c for c, _ in forms}):
+        valid = sorted(y for c, y in forms if c == century)
+        if (century, 1) in forms:
+            usable += [(century, y) for y in valid[1:-1] if y >= 2]
+    return usable
 
 
 def _year_form(vocab: Vocab, century: int, xx: int | None, yy: int, yy_id: int) -> str | None:
@@ -343,6 +362,50 @@ def ordinal_ids(vocab: Vocab) -> dict:
     if not usable:
         raise TaskError("no ordinal sequence (numbers, weekdays, months) is single-token for this tokenizer")
     return usable
+
+
+@dataclass
+class SuccessorPairs:
+    """One ordinal sequence in one spelling: its single-token items and the (item, next) pairs."""
+
+    name: str  # e.g. "months, leading space, inverted case"
+    members: list  # token ids of the items that are single tokens, in order
+    sources: list  # token id of each pair's first item
+    targets: list  # index into ``members`` of each pair's second item
+
+
+def successor_pairs(vocab: Vocab) -> list[SuccessorPairs]:
+    """Every sequence of ``SUCCESSOR_SEQUENCES`` as written plain, with a leading space, with its
+    first letter's case inverted, and both; pairs whose two items are single tokens. Spellings
+    that give the same tokens as an earlier one (digits have no case; a word-level tokenizer
+    ignores the space) count once."""
+    out = []
+    for kind, items in SUCCESSOR_SEQUENCES.items():
+        seen: set = set()
+        for space in ("", " "):
+            for invert in (False, True):
+                ids = [vocab.single(space + (_invert_case(w) if invert else w)) for w in items]
+                if tuple(ids) in seen:
+                    continue
+                seen.add(tuple(ids))
+                n = len(ids)
+                steps = range(n) if kind in SUCCESSOR_CYCLIC else range(n - 1)
+                pairs = [(i, (i + 1) % n) for i in steps if ids[i] is not None and ids[(i + 1) % n] is not None]
+                if not pairs:
+                    continue
+                members = [i for i in range(n) if ids[i] is not None]
+                column = {i: j for j, i in enumerate(members)}
+                name = f"{kind}{', leading space' if space else ''}{', inverted case' if invert else ''}"
+                out.append(
+                    SuccessorPairs(
+                        name, [ids[i] for i in members], [ids[a] for a, _ in pairs], [column[b] for _, b in pairs]
+                    )
+                )
+    return out
+
+
+def _invert_case(word: str) -> str:
+    return (word[0].lower() if word[0].isupper() else word[0].upper()) + word[1:]
 
 
 def successor(vocab: Vocab, n_prompts: int = 64, seed: int = 0, separator: str = "") -> TaskData:

@@ -48,6 +48,26 @@ IOI_FILLERS = {  # template set -> (places, objects)
     "paper": (PAPER_PLACES, PAPER_OBJECTS),
 }
 
+# Greater-than: what "lasted from the year XXYY to the year XX". The first three are the zoo's;
+# the paper draws from about 120 such nouns; words a tokenizer does not know are dropped.
+GT_NOUNS = [
+    noun.replace("@", " ")
+    for noun in (
+    "war deal reign@of@the@king abduction accord affair agreement alliance apprenticeship armistice "
+    "arrangement assault attack auction battle blockade boom boycott campaign ceasefire ceremony "
+    "coalition collaboration competition conference conflict conquest contract controversy "
+    "convention crisis crusade cult custom debate decline depression dispute drought dynasty "
+    "economy embargo empire epidemic era evacuation exile expansion expedition experiment "
+    "exploration famine feud festival flood friendship government haunting insurgency invasion "
+    "journey kingdom marriage massacre migration mission monarchy movement mutiny negotiation "
+    "occupation operation outbreak pact partnership period persecution pilgrimage plague pledge "
+    "presidency process program project prosecution protest quest raid rebellion recession reform "
+    "regime relationship renaissance republic revolt revolution riot rivalry rule scandal "
+    "settlement siege strike struggle survey tenure tournament tradition treaty trial truce "
+    "tyranny union uprising voyage warfare work"
+    ).split()
+]
+
 FEMALE = "Mary Alice Anna Sarah Lisa Emma Laura Kate Julia Grace Rose Clara Jessica Susan Linda".split()
 MALE = "John Bob Tom Paul Mark James David Peter Simon Adam Henry Oscar Michael Daniel Robert".split()
 GP_PREDICATES = (
@@ -93,3 +113,25 @@ ORDINALS = {
     ).split(),
 }
 CYCLIC = {"weekdays", "months"}
+
+# Successor heads (Gould et al.; the paper's get_new_successor_head_scores_over_time.py): nine
+# ordinal sequences, each also with a leading space and with its first letter's case inverted.
+# Cyclic ones wrap (Sunday -> Monday); only pairs whose two items are single tokens are scored.
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty"
+)
+SUCCESSOR_SEQUENCES = {
+    "numbers": [str(n) for n in range(1, 201)],
+    "number_words": _NUMBER_WORDS.split(),
+    "ordinals": "first second third fourth fifth sixth seventh eighth ninth tenth".split(),
+    "days": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(),
+    "day_abbreviations": "Mon Tue Wed Thu Fri Sat Sun".split(),
+    "months": (
+        "January February March April May June July August September October November December"
+    ).split(),
+    "month_abbreviations": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
+    "letters": [chr(c) for c in range(ord("A"), ord("Z") + 1)],
+    "roman_numerals": "I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII XVIII XIX XX".split(),
+}
+SUCCESSOR_CYCLIC = {"days", "day_abbreviations", "months", "month_abbreviations"}

@@ -43,6 +43,7 @@ class LoadedModel:
     weights_sha256: str
     prepend_bos: bool
     runs: dict = field(default_factory=dict)  # (task, params) -> TaskRun, shared by all checks
+    stacked_weights_cache: Any = None  # StackedWeights, filled on first use
 
     @property
     def n_layers(self) -> int:
@@ -54,6 +55,37 @@ class LoadedModel:
 
     def parameter_bytes(self) -> int:
         return sum(p.numel() * p.element_size() for p in self.bridge.parameters())
+
+
+@dataclass
+class StackedWeights:
+    """Weight tensors read once per model. TransformerBridge stacks every layer's tensor anew on
+    each access of ``W_V``, ``W_O`` ...: read per head, that was 250 s of SmolLM2's 270-head
+    successor score; read once, it is under a second."""
+
+    W_E: Any
+    W_U: Any
+    W_V: Any  # [layers, kv_heads, d_model, d_head]
+    b_V: Any  # [layers, kv_heads, d_head] or None
+    W_O: Any  # [layers, heads, d_head, d_model]
+    ln_final_weight: Any  # [d_model] or None
+
+
+def stacked_weights(model: Any) -> StackedWeights:
+    """``model``'s weights (a ``LoadedModel``, or anything with a ``bridge``), cached on it."""
+    cached = getattr(model, "stacked_weights_cache", None)
+    if cached is None:
+        bridge = model.bridge
+        cached = StackedWeights(
+            bridge.W_E,
+            bridge.W_U,
+            bridge.W_V,
+            getattr(bridge, "b_V", None),
+            bridge.W_O,
+            getattr(getattr(bridge, "ln_final", None), "weight", None),
+        )
+        model.stacked_weights_cache = cached
+    return cached
 
 
 def quiet_offline_environment(allow_download: bool) -> None:

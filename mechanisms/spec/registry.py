@@ -155,8 +155,14 @@ HEAD_SCORES = {
 }
 
 
+def _threshold_words(threshold: float | str) -> str:
+    if isinstance(threshold, str):
+        return "the mean over all heads" if threshold == "mean" else threshold.replace("*max", " x the best head's")
+    return f"{threshold:g}"
+
+
 def _role(rule: tuple, tasks: tuple = ()) -> Entry:
-    doc = " and ".join(f"{score} score {op} {threshold:g}" for score, op, threshold in rule)
+    doc = " and ".join(f"{score} score {op} {_threshold_words(threshold)}" for score, op, threshold in rule)
     return Entry("mechanisms.measure.roles:role_mask", doc, tasks=tasks, rule=rule)
 
 
@@ -171,6 +177,11 @@ ROLES = {
     "negative_name_movers": _role((("negative_copy", ">", 0.10), ("direct_effect", ">", 0.0)), ("ioi",)),
     "direct_effect_heads": _role((("direct_effect", "<=", -0.01),), ("ioi",)),
     "successor_heads": _role((("successor", ">=", 0.5),)),
+    # The paper's relative rules: filters that pick the strongest heads of *this* model, so any
+    # model with a non-zero score has some (use them to select heads, not to claim existence).
+    "above_mean_induction_heads": _role((("induction", ">", "mean"),), ("repeated_tokens",)),
+    "above_mean_duplicate_heads": _role((("duplicate_token", ">", "mean"),), ("repeated_tokens",)),
+    "relative_successor_heads": _role((("successor", ">=", "0.33*max"),)),
 }
 
 # Bounds on every count a spec may set, checked when the spec loads (a spec asking for a billion

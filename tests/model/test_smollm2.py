@@ -43,7 +43,7 @@ def test_architecture_has_grouped_query_attention(real_cell):
     model = load_cell_model(real_cell, {})
     cfg = model.bridge.cfg
     assert (cfg.n_layers, cfg.n_heads, cfg.n_key_value_heads) == (30, 9, 3)
-    w_v, _, w_o = ov_weights(model.bridge, 0, 8)  # query head 8 reads key/value head 2
+    w_v, _, w_o = ov_weights(model, 0, 8)  # query head 8 reads key/value head 2
     assert w_v.shape == (576, 64) and w_o.shape == (64, 576)
     assert (w_v == model.bridge.W_V[0, 2]).all()
 

@@ -60,5 +60,5 @@ class SplitYearsTokenizer(CharTokenizer):
 def test_greater_than_refuses_years_split_the_wrong_way():
     from mechanisms.measure.tasks import greater_than
 
-    with pytest.raises(TaskError, match=r"only 0 years in 1102-1797 tokenize as \[' XX', 'YY'\]"):
+    with pytest.raises(TaskError, match=r"only 0 years in 1102-1798 tokenize as \[' XX', 'YY'\]"):
         greater_than(Vocab(SplitYearsTokenizer(), prepend_bos=False))

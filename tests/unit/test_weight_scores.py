@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from mechanisms.measure import heads
-from mechanisms.measure.tasks import ORDINALS
+from mechanisms.measure.tasks import successor_pairs
 from mechanisms.spec.schema import spec_schema
 
 
@@ -35,7 +35,7 @@ def fake_bridge(d, w_o, w_e=None, gqa=False, final_weight=None):
         cfg=SimpleNamespace(n_heads=n_heads, n_key_value_heads=1 if gqa else None),
         W_V=w_v, b_V=None, W_O=torch.stack([torch.eye(d), w_o])[None], W_U=torch.eye(d),
         W_E=w_e if w_e is not None else torch.eye(d),
-        blocks=[SimpleNamespace(ln1=identity, ln2=identity, mlp=lambda x: torch.zeros_like(x))],
+        blocks=[SimpleNamespace(ln1=identity, ln2=identity, mlp=identity)],
         ln_final=FinalNorm(torch.ones(d) if final_weight is None else final_weight),
     )
 
@@ -70,6 +70,7 @@ def test_copy_score_folds_the_final_layer_norm_weight_into_the_unembedding():
     assert heads.copy_score(run)[0, 0] == 0.0  # folded: the names' logits are zeroed
     bridge.ln_final.weight = torch.ones(d)
     run.scores.clear()
+    run.model.stacked_weights_cache = None  # weights are read once per model
     assert heads.copy_score(run)[0, 0] == 1.0  # negative control: a neutral norm lets them through
 
 
@@ -83,15 +84,26 @@ class _Sized:
 
 
 def test_successor_score_finds_the_head_that_maps_each_item_to_the_next(zoo_vocab):
+    """Head 1's OV maps every item to its successor (MLP0 is the identity here, so the effective
+    embedding is the token's own one-hot row); head 0 copies, and never names the next item."""
     d = zoo_vocab.size
     shift = torch.zeros(d, d)
-    for kind, items in ORDINALS.items():
-        ids = [zoo_vocab.single(w) for w in items]
-        for i, token in enumerate(ids):
-            shift[token, ids[(i + 1) % len(ids)]] = 1.0
+    sequences = successor_pairs(zoo_vocab)
+    for seq in sequences:
+        for source, target in zip(seq.sources, seq.targets):
+            shift[source, seq.members[target]] = 1.0
     run = SimpleNamespace(model=SimpleNamespace(bridge=fake_bridge(d, shift), n_layers=1, n_heads=2), vocab=zoo_vocab)
     scores = heads.successor_score(run)
+    assert {s.name.split(",")[0] for s in sequences} >= {"numbers", "days", "months"}
     assert scores[0, 1] == pytest.approx(1.0) and scores[0, 0] == pytest.approx(0.0)
+
+
+def test_successor_pairs_keep_only_single_token_items_in_every_spelling(zoo_vocab):
+    by_name = {s.name: s for s in successor_pairs(zoo_vocab)}
+    days = by_name["days"]
+    assert len(days.sources) == 7  # cyclic: Sunday -> Monday counts
+    assert days.members[days.targets[-1]] == zoo_vocab.single("Monday")
+    assert "letters, inverted case" not in by_name or all(by_name["letters, inverted case"].members)
 
 
 def test_published_schema_is_current():

@@ -3,7 +3,8 @@
 ``python -m mechanisms.tools.zoo.emergence`` runs the bundled specs on every zoo size and checkpoint
 (``pytest -n 2 --model-sizes all --checkpoints all``) and writes ``docs/emergence.md``: for each
 claim and size, the first checkpoint from which the claim holds at every later checkpoint.
-``--from-results FILE`` rebuilds the table from an existing ``results.json`` instead.
+``--from-results FILE`` rebuilds the table from an existing ``results.json`` instead. Everything
+after the ``HAND_WRITTEN`` marker in the existing file (the explanations) is kept as it is.
 """
 
 import argparse
@@ -16,6 +17,7 @@ from pathlib import Path
 from ...report.matrix import _tokens, emergence, matrices
 
 ROOT = Path(__file__).resolve().parents[2]
+HAND_WRITTEN = "<!-- written by hand below: regenerating the table keeps it -->"
 
 
 def table(records: list[dict]) -> str:
@@ -74,7 +76,9 @@ def main(argv: list[str] | None = None) -> None:
         f"({manifest['tokens_per_step']} tokens per step). Regenerate with `python -m mechanisms.tools.zoo.emergence`.\n\n"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(header + table(records) + "\n")
+    old = args.out.read_text() if args.out.exists() else ""
+    kept = old[old.index(HAND_WRITTEN) :] if HAND_WRITTEN in old else HAND_WRITTEN + "\n"
+    args.out.write_text(header + table(records) + "\n\n" + kept)
     print(header + table(records))
 
 
