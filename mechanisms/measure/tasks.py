@@ -29,13 +29,13 @@ from .wordlists import (
     MALE,
     NAMES,
     ORDINALS,
+    SUCCESSOR_CYCLIC,
+    SUCCESSOR_SEQUENCES,
     SVA_CONSTRUCTIONS,
     SVA_NOUNS,
     SVA_PREPOSITIONS,
     SVA_TRANSITIVE,
     SVA_VERBS,
-    SUCCESSOR_CYCLIC,
-    SUCCESSOR_SEQUENCES,
 )
 
 
@@ -230,7 +230,7 @@ def greater_than(vocab: Vocab, n_prompts: int = 64, seed: int = 0) -> TaskData:
     clean: list = []
     corrupt: list = []
     flags: list = []
-    for i in range(n_prompts):
+    for _ in range(n_prompts):
         century, y = usable[int(rng.integers(len(usable)))]
         noun = nouns[int(rng.integers(len(nouns)))]
         clean.append(_year_prompt(vocab, noun, century, forms[(century, y)]))

@@ -324,6 +324,7 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
             )
     if kind == "behaviour" and ("min" in body) == ("max" in body):
         yield path, "give exactly one threshold: min (holds when metric >= min) or max (metric <= max)"
+    selectors: dict[tuple, dict]
     if kind == "heads":
         selectors = {(): body}
     elif kind == "share":
