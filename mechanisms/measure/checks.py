@@ -7,7 +7,10 @@
 * ``path``       path patching each sender into the receivers' queries/keys/values damages the
                  metric by at least ``min_damage`` for at least ``at_least`` senders; damage is
                  the paper's noising metric negated, ``(clean - patched) / (clean - corrupted)``:
-                 a fraction of the clean-corrupted gap, 1 = the patch alone erases it;
+                 a fraction of the clean-corrupted gap, 1 = the patch alone erases it (or, with
+                 ``normalise: clean``, of the clean value, for corruptions that keep the answer);
+                 ``attention_shift`` also asks that the receivers' attention from END moves off
+                 IO and onto S1 (the paper's S-inhibition confirmation);
 * ``share``      the selected heads carry at least ``min`` of a head score's total over all
                  heads (absolute values), e.g. the share of the direct effect that name movers
                  carry (the paper's Fig. 4B).
@@ -157,7 +160,6 @@ def ablation(run: TaskRun, fields: dict) -> CheckResult:
 
 def path(run: TaskRun, fields: dict) -> CheckResult:
     from .direct import noising_effect
-    from .interventions import path_patch
 
     receivers, _ = select_heads(run, fields["receivers"])
     if not receivers:
@@ -171,22 +173,27 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
             False, f"{metric} = {clean:.3f} on clean prompts: no behaviour to route", {"clean": clean}
         )
     corrupted = run.metric(metric, run.corrupted[0])
-    if damage(metric, clean, corrupted) * abs(clean) < registry.MIN_BASELINE:
+    by_gap = fields.get("normalise", "gap") == "gap"
+    if by_gap and damage(metric, clean, corrupted) * abs(clean) < registry.MIN_BASELINE:
         return CheckResult(
             False,
             f"{metric} = {clean:.3f} clean vs {corrupted:.3f} corrupted: no gap for a path to carry",
             {"clean": clean, "corrupted": corrupted},
         )
-    damages = {}
+    damages, shifts = {}, {}
     for sender in senders:
         downstream = [r for r in receivers if r[0] > sender[0]]
-        patched = run.metric(metric, path_patch(run, sender, downstream, fields.get("into", "q")))
-        damages[head_name(*sender)] = -noising_effect(patched, clean, corrupted)
+        patched, shift = _patched(run, sender, downstream, fields)
+        name = head_name(*sender)
+        damages[name] = -noising_effect(patched, clean, corrupted) if by_gap else damage(metric, clean, patched)
+        if shift is not None:
+            shifts[name] = shift
     ranked = sorted(damages.items(), key=lambda kv: -kv[1])
-    hits = {h: round(d, 4) for h, d in ranked if d >= fields["min_damage"]}
+    hits = {h: round(d, 4) for h, d in ranked if d >= fields["min_damage"] and _shifted(shifts.get(h))}
     need = fields.get("at_least", 1)
     summary = (
-        f"{len(hits)} sender(s) with path damage >= {fields['min_damage']:.0%} into "
+        f"{len(hits)} sender(s) with path damage >= {fields['min_damage']:.0%}"
+        f"{' that move attention from IO to S1' if fields.get('attention_shift') else ''} into "
         f"{len(receivers)} receiver(s) (needs {need}); strongest {max(damages.values(), default=0):.0%}"
     )
     values = {
@@ -195,7 +202,37 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
         "clean": clean,
         "corrupted": corrupted,
     }
+    if shifts:
+        values["attention_shift"] = {h: shifts[h] for h in list(dict(ranked))[:8]}
     return CheckResult(len(hits) >= need, summary, values)
+
+
+def _patched(run: TaskRun, sender, downstream, fields: dict) -> tuple[float, dict | None]:
+    """The metric with the path patched and, for ``attention_shift``, how the receivers' mean
+    attention from END to IO and to S1 moved (the paper's S-inhibition confirmation)."""
+    from .interventions import by_layer, path_patch
+
+    into = fields.get("into", "q")
+    if not fields.get("attention_shift"):
+        return run.metric(fields["metric"], path_patch(run, sender, downstream, into)), None
+    observe: dict = {f"blocks.{layer}.attn.hook_pattern": None for layer in by_layer(downstream)}
+    patched = run.metric(fields["metric"], path_patch(run, sender, downstream, into, observe))
+    clean = run.patterns()
+    rows, pos = torch.arange(len(run.data)), run.data.positions
+    end = torch.tensor(pos["end"])
+    moved = {}
+    for role in ("io", "s1"):
+        key = torch.tensor(pos[role])
+        changes = [
+            observe[f"blocks.{l}.attn.hook_pattern"][rows, h, end, key] - clean[l, rows, h, end, key]
+            for l, h in downstream
+        ]
+        moved[role] = round(torch.stack(changes).mean().item(), 5)
+    return patched, moved
+
+
+def _shifted(shift: dict | None) -> bool:
+    return shift is None or (shift["io"] < 0 and shift["s1"] > 0)
 
 
 def share(run: TaskRun, fields: dict) -> CheckResult:

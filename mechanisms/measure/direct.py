@@ -55,7 +55,14 @@ def logit_diff_from_resid(run: TaskRun, resid: torch.Tensor) -> torch.Tensor:
 
 
 def direct_effect(run: TaskRun) -> torch.Tensor:
-    """``[layers, heads]``: each head's direct-path noising effect on the logit difference."""
+    """``[layers, heads]``: each head's direct-path noising effect on the logit difference,
+    always from the S2=IO prompts (the paper's flipped set), whatever the spec corrupts with."""
+    if run.params.get("corruption", "s2_io") != "s2_io":
+        from .runs import task_run
+
+        return task_run(run.model, run.task_name, {**run.params, "corruption": "s2_io"}).head_scores(
+            "direct_effect"
+        )
     n_layers, n_heads = run.model.n_layers, run.model.n_heads
     rows, end = torch.arange(len(run.data)), torch.tensor(run.data.end_positions())
     with torch.inference_mode():

@@ -48,13 +48,22 @@ class _Guard:
             raise InterventionError(f"intervention left the activations unchanged at {unchanged}")
 
 
-def _run_with(bridge, tokens, edits: dict):
+def _run_with(bridge, tokens, edits: dict, observe: dict | None = None):
+    """Logits with ``edits`` applied (each verified to fire and change something); activations
+    named in ``observe`` are stored into it, unverified, as the run passes them."""
     names = sorted(edits)
-    missing = [n for n in names if n not in bridge.hook_dict]
+    missing = [n for n in [*names, *(observe or {})] if n not in bridge.hook_dict]
     if missing:
         raise InterventionError(f"no such hook on this model: {missing}")
     guard = _Guard()
     hooks = [(n, guard.wrap(n, edits[n])) for n in names]
+    for name in observe or {}:
+
+        def keep(x, hook=None, name=name):
+            observe[name] = x.clone()
+            return x
+
+        hooks.append((name, keep))
     with torch.inference_mode():
         logits = bridge.run_with_hooks(tokens, fwd_hooks=hooks)
     guard.verify(names)
@@ -129,7 +138,11 @@ def ablate_heads(run: TaskRun, heads: list[tuple[int, int]], method: str = "mean
 
 
 def path_patch(
-    run: TaskRun, sender: tuple[int, int], receivers: list[tuple[int, int]], into: str = "q"
+    run: TaskRun,
+    sender: tuple[int, int],
+    receivers: list[tuple[int, int]],
+    into: str = "q",
+    observe: dict | None = None,
 ) -> torch.Tensor:
     """Logits when only the path sender -> receivers' ``into`` input carries the corrupted signal.
 
@@ -138,6 +151,7 @@ def path_patch(
     2. Clean run with only those receiver inputs replaced by the recorded ones: queries at the
        final (answer) position, keys and values at every position.
     MLPs are not frozen (as in McDougall's ``path_patch`` default), so paths through MLPs count.
+    Hook names in ``observe`` (e.g. the receivers' attention patterns) are filled from step 2.
     """
     bridge, tokens, n_layers = run.model.bridge, run.data.padded(), run.model.n_layers
     rows, end = torch.arange(len(run.data)), torch.tensor(run.data.end_positions())
@@ -179,7 +193,7 @@ def path_patch(
             return x
 
         edits[name] = patch
-    return _run_with(bridge, tokens, edits)
+    return _run_with(bridge, tokens, edits, observe)
 
 
 def _run_with_recording(bridge, tokens, hooks: dict) -> None:

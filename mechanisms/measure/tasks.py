@@ -39,6 +39,9 @@ from .wordlists import (
 )
 
 
+IOI_CORRUPTIONS = ("s2_io", "random_names", "abb_bab")
+
+
 class TaskError(ValueError):
     """The task cannot be built for this model's tokenizer (the message says which word and why)."""
 
@@ -156,14 +159,17 @@ def _token_pool(vocab: Vocab, pool: str) -> np.ndarray:
 def ioi(
     vocab: Vocab, n_prompts: int = 64, seed: int = 0, templates: str = "train", corruption: str = "s2_io"
 ) -> TaskData:
-    """ABBA/BABA-balanced IOI; corrupted = S2 replaced by IO (``s2_io``) or three fresh names.
+    """ABBA/BABA-balanced IOI. Corrupted: S2 replaced by IO (``s2_io``, the paper's flipped set),
+    three fresh names (``random_names``), or the first two names swapped with S2 kept
+    (``abb_bab``: the same tokens, the subject's first mention moved; the paper's S-inhibition
+    confirmation set).
 
     Prompts come in pairs that share a template, one in each name order, so every template is
     used as often in ABBA as in BABA (with an even ``n_prompts``)."""
     if templates not in IOI_TEMPLATES:
         raise TaskError(f"templates must be one of {', '.join(IOI_TEMPLATES)}, got {templates!r}")
-    if corruption not in ("s2_io", "random_names"):
-        raise TaskError(f"corruption must be s2_io or random_names, got {corruption!r}")
+    if corruption not in IOI_CORRUPTIONS:
+        raise TaskError(f"corruption must be one of {', '.join(IOI_CORRUPTIONS)}, got {corruption!r}")
     rng = np.random.default_rng(seed)
     names = vocab.singles(NAMES, "names", need=5)
     words = list(names)
@@ -181,6 +187,8 @@ def ioi(
         text = template.replace("{A} and {B}", f"{a} and {b}").format(B=s, **fill)
         if corruption == "s2_io":
             bad = template.replace("{A} and {B}", f"{a} and {b}").format(B=io, **fill)
+        elif corruption == "abb_bab":  # the two first names swap places; S2 stays
+            bad = template.replace("{A} and {B}", f"{b} and {a}").format(B=s, **fill)
         else:
             x, y, z = rng.choice([w for w in words if w not in (io, s)], size=3, replace=False)
             bad = template.replace("{A} and {B}", f"{x} and {y}").format(B=z, **fill)

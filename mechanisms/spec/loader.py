@@ -53,9 +53,10 @@ class Expectation:
     from_step: int = 0
     holds: bool = True
     unstable: tuple = ()  # "size@stepN" cells that flip either way: measured, reported, not asserted
+    not_covered: tuple = ()  # "all", "size" or "size@<stepN": cells the expectation's source lacks
 
     def expected(self, size: str, step: int | None) -> bool | None:
-        if f"{size}@{step_label(step)}" in self.unstable:
+        if f"{size}@{step_label(step)}" in self.unstable or self._uncovered(size, step):
             return None
         if not self.holds:
             return False
@@ -68,6 +69,13 @@ class Expectation:
         else:
             onset = self.from_step
         return step is None or step >= onset
+
+    def _uncovered(self, size: str, step: int | None) -> bool:
+        for entry in self.not_covered:
+            name, _, before = entry.partition("@<step")
+            if name in (size, "all") and (not before or (step is not None and step < int(before))):
+                return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -322,6 +330,8 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
                 path + ("metric",),
                 f"{body['metric']!r} does not apply to task {task!r}; use one of: {', '.join(fitting)}",
             )
+    if body.get("attention_shift") and task != "ioi":
+        yield path + ("attention_shift",), "attention_shift reads IOI's END, IO and S1 positions: task 'ioi' only"
     if kind == "behaviour" and ("min" in body) == ("max" in body):
         yield path, "give exactly one threshold: min (holds when metric >= min) or max (metric <= max)"
     selectors: dict[tuple, dict]
@@ -392,6 +402,10 @@ def _expect_errors(expect: dict) -> Iterator[tuple[tuple, str]]:
             message = _cell_error(suite, cell)
             if message:
                 yield (*where, "unstable", i), message
+        for i, entry in enumerate(e.get("not_covered", ())):
+            name = entry.partition("@")[0]
+            if name != "all" and name not in suite.sizes:
+                yield (*where, "not_covered", i), f"suite {suite_name!r} has no size {name!r}"
 
 
 def _step_error(suite, size_name: str, step: int) -> str | None:
@@ -476,6 +490,7 @@ def _build(data: dict, path, lines: dict) -> Spec:
             from_step=e.get("from_step", 0),
             holds=e.get("holds", True),
             unstable=tuple(e.get("unstable", ())),
+            not_covered=tuple(e.get("not_covered", ())),
         )
         for suite, e in data.get("expect", {}).items()
     }

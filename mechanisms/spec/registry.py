@@ -189,7 +189,7 @@ ROLES = {
 PARAM_BOUNDS = {"n_prompts": (1, 4096), "span": (2, 1024), "seed": (0, 2**32 - 1)}
 PARAM_CHOICES = {
     "templates": ("train", "held_out", "paper"),
-    "corruption": ("s2_io", "random_names"),
+    "corruption": ("s2_io", "random_names", "abb_bab"),
     "constructions": ("all", "simple", "prep", "subj_rel", "obj_rel", "sent_comp"),  # comma lists allowed
 }
 # Tasks without corrupted prompts cannot back interchange ablations, path patching or `on: corrupted`.

@@ -105,6 +105,8 @@ def _check_fields() -> dict:
                 "into": {"enum": ["q", "k", "v"]},
                 "metric": metric,
                 "min_damage": _NUMBER,
+                "normalise": {"enum": ["gap", "clean"]},
+                "attention_shift": {"type": "boolean"},
                 "at_least": {"type": "integer", "minimum": 1},
                 "by_suite": _SUITE_OVERRIDES,
             },
@@ -215,6 +217,12 @@ def spec_schema() -> dict:
                             "items": {"type": "string", "pattern": r"^.+@(step\d+|final)$"},
                             "description": "cells (size@stepN) that flip between neighbouring "
                             "checkpoints: measured and reported, not asserted",
+                        },
+                        "not_covered": {
+                            "type": "array",
+                            "items": {"type": "string", "pattern": r"^[^@]+(@<step\d+)?$"},
+                            "description": "sizes, or a size's steps before N (size@<stepN), that the "
+                            "expectation's source does not cover: measured and reported, not asserted",
                         },
                     },
                 },

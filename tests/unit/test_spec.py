@@ -78,3 +78,18 @@ def test_expectation_forms():
     assert spec.expected("pythia", "pythia-70m", 0)  # no entry for the suite: holds everywhere
     unstable = parse_spec(GOOD.replace("512}}", "512}, unstable: [zoo-890k@step256]}"), "x.yaml")
     assert unstable.expected("zoo", "zoo-890k", 256) is None
+
+
+def test_cells_the_source_does_not_cover_are_measured_not_asserted():
+    text = GOOD.replace(
+        "  zoo: {sizes: {zoo-890k: 512}}",
+        "  zoo: {sizes: {zoo-890k: 512}}\n  pythia: {sizes: {pythia-2.8b: 3000}, not_covered: [pythia-70m, pythia-2.8b@<step3000]}",
+    )
+    spec = parse_spec(text, "x.yaml")
+    assert spec.expected("pythia", "pythia-2.8b", 3000) is True
+    assert spec.expected("pythia", "pythia-2.8b", 2000) is None  # before the paper's first number
+    assert spec.expected("pythia", "pythia-70m", 143000) is None
+    assert spec.expected("pythia", "pythia-160m", 143000) is False  # covered, and absent
+    everything = parse_spec(GOOD.replace("  zoo: {sizes: {zoo-890k: 512}}", "  pythia: {not_covered: [all]}"), "x.yaml")
+    assert everything.expected("pythia", "pythia-12b", 1000) is None
+    assert "has no size 'pythia-7b'" in error_of(text.replace("pythia-70m,", "pythia-7b,"))
