@@ -38,7 +38,6 @@ from .wordlists import (
     SVA_VERBS,
 )
 
-
 IOI_CORRUPTIONS = ("s2_io", "random_names", "abb_bab")
 
 
