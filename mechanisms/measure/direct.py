@@ -64,6 +64,8 @@ def direct_effect(run: TaskRun) -> torch.Tensor:
             "direct_effect"
         )
     n_layers, n_heads = run.model.n_layers, run.model.n_heads
+    if hasattr(run.model.bridge.blocks[0], "ln1_post"):  # Gemma: heads' outputs are normalised
+        return _hooked_direct_effect(run)
     rows, end = torch.arange(len(run.data)), torch.tensor(run.data.end_positions())
     with torch.inference_mode():
         resid = run.final_resid()[rows, end]  # [batch, d_model]
@@ -79,3 +81,36 @@ def direct_effect(run: TaskRun) -> torch.Tensor:
         patched = logit_diff_from_resid(run, resid + torch.cat(deltas))  # [layers * heads]
     effects = [noising_effect(p, clean, corrupted) for p in patched.tolist()]
     return torch.tensor(effects).reshape(n_layers, n_heads)
+
+
+def _hooked_direct_effect(run: TaskRun) -> torch.Tensor:
+    """The same path patching by forward passes, one per head: for blocks that normalise the
+    attention output before adding it to the residual stream (Gemma's ``ln1_post``), a head's
+    change is not a fixed vector in the residual stream. Every other head's ``z`` and every
+    MLP's output stay at their clean values; the sender's block and the final norm recompute."""
+    from .interventions import hooked_logits
+
+    bridge, n_layers, n_heads = run.model.bridge, run.model.n_layers, run.model.n_heads
+    clean = run.metric("logit_diff")
+    corrupted = run.metric("logit_diff", run.corrupted[0])
+    if clean - corrupted < registry.MIN_BASELINE:
+        return torch.zeros(n_layers, n_heads)
+    with torch.inference_mode():
+        _, cache = bridge.run_with_cache(run.data.padded(), names_filter=lambda n: n.endswith("mlp.hook_out"))
+    effects = torch.zeros(n_layers, n_heads)
+    for layer in range(n_layers):
+        for head in range(n_heads):
+            hooks = {}
+            for l in range(n_layers):
+
+                def freeze_z(z, l=l):
+                    z = run.z(l).clone()
+                    if l == layer:
+                        z[:, :, head] = run.z(l, corrupted=True)[:, :, head]
+                    return z
+
+                hooks[f"blocks.{l}.attn.hook_z"] = freeze_z
+                hooks[f"blocks.{l}.mlp.hook_out"] = lambda x, l=l: cache[f"blocks.{l}.mlp.hook_out"]
+            patched = run.metric("logit_diff", hooked_logits(bridge, run.data.padded(), hooks))
+            effects[layer, head] = noising_effect(patched, clean, corrupted)
+    return effects

@@ -196,6 +196,22 @@ def path_patch(
     return _run_with(bridge, tokens, edits, observe)
 
 
+def hooked_logits(bridge, tokens, hooks: dict) -> torch.Tensor:
+    """Logits with ``hooks`` applied where only some may change their activation (freezing a
+    value at the clean run's is a no-op by design); each must still fire."""
+    guard = _Guard()
+    wrapped = [(n, guard.wrap(n, fn)) for n, fn in sorted(hooks.items())]
+    missing = [n for n in hooks if n not in bridge.hook_dict]
+    if missing:
+        raise InterventionError(f"no such hook on this model: {missing}")
+    with torch.inference_mode():
+        logits = bridge.run_with_hooks(tokens, fwd_hooks=wrapped)
+    silent = [n for n in hooks if not guard.fired[n]]
+    if silent:
+        raise InterventionError(f"hooks never fired: {silent}")
+    return logits
+
+
 def _run_with_recording(bridge, tokens, hooks: dict) -> None:
     """Step 1 of path patching: the sender edit must change something; recorders only observe."""
     guard = _Guard()

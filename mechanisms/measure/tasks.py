@@ -32,6 +32,8 @@ from .wordlists import (
     SUCCESSOR_CYCLIC,
     SUCCESSOR_SEQUENCES,
     SVA_CONSTRUCTIONS,
+    SVA_INANIMATE,
+    SVA_INTRANSITIVE,
     SVA_NOUNS,
     SVA_PREPOSITIONS,
     SVA_TRANSITIVE,
@@ -313,7 +315,8 @@ def subject_verb_agreement(
 ) -> TaskData:
     """Marvin & Linzen-style prefixes ('The author that the guards like') -> a verb agreeing with
     the subject; corrupted = the subject's number flipped. ``constructions``: ``all`` or a comma
-    list of ``simple, prep, subj_rel, obj_rel, sent_comp``; they alternate, as do the numbers."""
+    list of the names in ``SVA_CONSTRUCTIONS`` (Marvin & Linzen's); they alternate, as do the
+    numbers."""
     names = (
         list(SVA_CONSTRUCTIONS) if constructions == "all" else [c.strip() for c in constructions.split(",")]
     )
@@ -335,7 +338,7 @@ def subject_verb_agreement(
         if len(clean) == n_prompts:
             break
         template, plural = SVA_CONSTRUCTIONS[names[i % len(names)]], i % 2 == 1
-        fill = _sva_fill(rng)
+        fill = _sva_fill(rng, names[i % len(names)])
         row, alt = vocab.encode(fill(template, plural)), vocab.encode(fill(template, not plural))
         if len(row) != len(alt):
             continue  # the paper drops pairs whose token lengths differ
@@ -347,14 +350,22 @@ def subject_verb_agreement(
     return TaskData("sva", "group", clean, corrupt, candidates=candidates, flags=flags, pad_id=vocab.pad_id)
 
 
-def _sva_fill(rng):
-    """One draw of subject, attractor (of random number), preposition and relative-clause verb."""
+def _sva_fill(rng, construction: str):
+    """One draw of subject, attractor (of random number), preposition and verbs. Inanimate
+    constructions draw an inanimate noun for whichever of subject or head noun the verb of the
+    relative clause does not take as its own subject."""
     s, a = (SVA_NOUNS[int(j)] for j in rng.choice(len(SVA_NOUNS), size=2, replace=False))
+    if construction.endswith("_inanim"):
+        thing = SVA_INANIMATE[int(rng.integers(len(SVA_INANIMATE)))]
+        s, a = (s, thing) if "within" in construction else (thing, a)
     verb = SVA_TRANSITIVE[int(rng.integers(len(SVA_TRANSITIVE)))]
+    intransitive = SVA_INTRANSITIVE[int(rng.integers(len(SVA_INTRANSITIVE)))]
     a_plural, prep = int(rng.integers(2)), SVA_PREPOSITIONS[int(rng.integers(len(SVA_PREPOSITIONS)))]
 
     def fill(template: str, plural: bool) -> str:
-        return template.format(S=s[plural], V=verb[plural], A=a[a_plural], W=verb[a_plural], P=prep)
+        return template.format(
+            S=s[plural], V=verb[plural], A=a[a_plural], W=verb[a_plural], P=prep, I=intransitive[plural]
+        )
 
     return fill
 

@@ -78,16 +78,31 @@ GP_PREDICATES = (
     "such a funny person",
 )
 
-# Subject-verb agreement in the style of Marvin & Linzen (2018): the prompt ends where the main
-# verb goes; {S} is the subject, {A} an attractor noun of either number, {V} a verb agreeing with
-# {S} and {W} one agreeing with {A}. The corrupted prompt flips the subject's number (and {V}).
+# Subject-verb agreement in the style of Marvin & Linzen (2018): the prompt ends where the verb
+# goes; {S} is the subject, {A} an attractor noun of either number, {V} a transitive verb agreeing
+# with {S}, {W} one agreeing with {A}, {I} an intransitive verb agreeing with {S}. The corrupted
+# prompt flips the subject's number (and {V}, {I}). Names follow their ML-*.csv files; "_inanim"
+# constructions take an inanimate subject (the movie / the movies), "within" ones ask for the
+# verb inside the relative clause, whose subject is {S}.
 SVA_CONSTRUCTIONS = {
     "simple": "The {S}",
-    "prep": "The {S} {P} the {A}",
-    "subj_rel": "The {S} that {V} the {A}",
-    "obj_rel": "The {S} that the {A} {W}",
     "sent_comp": "The {A} said the {S}",
+    "vp_coord": "The {S} {I} and",
+    "long_vp_coord": "The {S} {V} the {A} every single day and",
+    "prep_anim": "The {S} {P} the {A}",
+    "prep_inanim": "The {S} {P} the {A}",
+    "subj_rel": "The {S} that {V} the {A}",
+    "obj_rel_across_anim": "The {S} that the {A} {W}",
+    "obj_rel_across_inanim": "The {S} that the {A} {W}",
+    "obj_rel_within_anim": "The {A} that the {S}",
+    "obj_rel_within_inanim": "The {A} that the {S}",
+    "obj_rel_no_comp_across_anim": "The {S} the {A} {W}",
+    "obj_rel_no_comp_within_anim": "The {A} the {S}",
 }
+SVA_INANIMATE = [
+    (w, w + "s") for w in "movie book song game poem painting show play novel film picture letter".split()
+]
+SVA_INTRANSITIVE = [(v + "s", v) for v in "laugh smile swim sleep run dance sing cry".split()]
 SVA_NOUNS = [
     (w, w + "s")
     for w in (

@@ -104,7 +104,7 @@ class Spec:
 
     def expected(self, suite: str, size: str, step: int | None) -> bool | None:
         """Whether the claim should hold at this cell (suites without an entry: everywhere;
-        ``None``: an unstable cell, measured but not asserted)."""
+        ``None``: an unstable or not-covered cell, measured but not asserted)."""
         return self.expect.get(suite, Expectation()).expected(size, step)
 
 

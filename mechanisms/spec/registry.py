@@ -190,7 +190,22 @@ PARAM_BOUNDS = {"n_prompts": (1, 4096), "span": (2, 1024), "seed": (0, 2**32 - 1
 PARAM_CHOICES = {
     "templates": ("train", "held_out", "paper"),
     "corruption": ("s2_io", "random_names", "abb_bab"),
-    "constructions": ("all", "simple", "prep", "subj_rel", "obj_rel", "sent_comp"),  # comma lists allowed
+    "constructions": (  # comma lists allowed
+        "all",
+        "simple",
+        "sent_comp",
+        "vp_coord",
+        "long_vp_coord",
+        "prep_anim",
+        "prep_inanim",
+        "subj_rel",
+        "obj_rel_across_anim",
+        "obj_rel_across_inanim",
+        "obj_rel_within_anim",
+        "obj_rel_within_inanim",
+        "obj_rel_no_comp_across_anim",
+        "obj_rel_no_comp_within_anim",
+    ),
 }
 # Tasks without corrupted prompts cannot back interchange ablations, path patching or `on: corrupted`.
 CLEAN_ONLY_TASKS = ("repeated_tokens", "successor")

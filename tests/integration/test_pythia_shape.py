@@ -32,8 +32,9 @@ def test_random_pythia_70m_fails_every_claim(pytester, tmp_path_factory, monkeyp
     cells = json.loads((pytester.path / "rep" / "results.json").read_text())["cells"]
     assert len(cells) >= 20 and {c["outcome"] for c in cells} == {"absent"}
     assert all(check["values"] for c in cells for check in c["checks"])  # measured, not errored
-    expected = {c["spec"] for c in cells if c["expected"]}
-    assert expected and all(c["step"] == 143000 for c in cells if c["expected"])
-    result.assert_outcomes(failed=len(expected), xfailed=len(cells) - len(expected))
-    assert result.ret == 1  # the expected-to-hold cells fail, and nothing else goes wrong
+    # the paper publishes no numbers for pythia-70m, so the bundled specs assert none of its cells
+    # (not_covered): every claim is measured, absent, and reported as an unasserted xfail
+    assert {c["expected"] for c in cells} == {None}
+    result.assert_outcomes(xfailed=len(cells))
+    assert result.ret == 0
     assert {c["provenance"]["prepend_bos"] for c in cells} == {False}

@@ -92,3 +92,12 @@ def test_share_is_the_selected_heads_part_of_the_absolute_total(trained):
     assert not control.holds and control.values["share"] < 0.05
     union = share(run, {**fields, "heads": [{"ids": ["L2H1"]}, {"ids": ["L3H1"]}, {"ids": ["L2H1"]}]})
     assert union.values["heads"] == ["L2H1", "L3H1"]  # a union: L2H1 counted once
+
+
+def test_the_forward_pass_route_for_post_normed_blocks_agrees_where_both_apply(trained):
+    """Gemma normalises each attention output before the residual stream, so its direct effects
+    take one forward pass per head; on a model without that norm both routes must agree."""
+    from mechanisms.measure.direct import _hooked_direct_effect
+
+    run = task_run(trained, "ioi", IOI)
+    assert torch.allclose(_hooked_direct_effect(run), run.head_scores("direct_effect"), atol=1e-4)

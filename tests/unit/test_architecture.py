@@ -79,3 +79,12 @@ def test_the_plugin_entry_point_loads_neither_torch_nor_transformer_lens():
             "print(heavy); sys.exit(1 if heavy else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_build_tools_point_at_the_repositorys_fixtures():
+    """The zoo tools write into the repository's fixtures/ and docs/ (a layout move once pointed
+    them at mechanisms/fixtures, which does not exist)."""
+    from mechanisms.tools.zoo import build, emergence
+
+    assert (build.DEFAULT_OUT / "zoo.json").is_file()
+    assert (emergence.ROOT / "docs" / "emergence.md").is_file()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ...report.matrix import _tokens, emergence, matrices
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]  # the repository: mechanisms/tools/zoo/ is three below
 HAND_WRITTEN = "<!-- written by hand below: regenerating the table keeps it -->"
 
 
