@@ -185,7 +185,9 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
         downstream = [r for r in receivers if r[0] > sender[0]]
         patched, shift = _patched(run, sender, downstream, fields)
         name = head_name(*sender)
-        damages[name] = -noising_effect(patched, clean, corrupted) if by_gap else damage(metric, clean, patched)
+        damages[name] = (
+            -noising_effect(patched, clean, corrupted) if by_gap else damage(metric, clean, patched)
+        )
         if shift is not None:
             shifts[name] = shift
     ranked = sorted(damages.items(), key=lambda kv: -kv[1])

@@ -100,17 +100,24 @@ def _hooked_direct_effect(run: TaskRun) -> torch.Tensor:
     effects = torch.zeros(n_layers, n_heads)
     for layer in range(n_layers):
         for head in range(n_heads):
-            hooks = {}
-            for l in range(n_layers):
-
-                def freeze_z(z, l=l):
-                    z = run.z(l).clone()
-                    if l == layer:
-                        z[:, :, head] = run.z(l, corrupted=True)[:, :, head]
-                    return z
-
-                hooks[f"blocks.{l}.attn.hook_z"] = freeze_z
-                hooks[f"blocks.{l}.mlp.hook_out"] = lambda x, l=l: cache[f"blocks.{l}.mlp.hook_out"]
+            hooks = _direct_path_hooks(run, (layer, head), cache)
             patched = run.metric("logit_diff", hooked_logits(bridge, run.data.padded(), hooks))
             effects[layer, head] = noising_effect(patched, clean, corrupted)
     return effects
+
+
+def _direct_path_hooks(run: TaskRun, sender: tuple[int, int], mlp_cache) -> dict:
+    """Every head's ``z`` and MLP output at its clean value, except the sender's corrupted ``z``."""
+    hooks = {}
+    for layer in range(run.model.n_layers):
+
+        def freeze_z(z, layer=layer):
+            z = run.z(layer).clone()
+            if layer == sender[0]:
+                z[:, :, sender[1]] = run.z(layer, corrupted=True)[:, :, sender[1]]
+            return z
+
+        name = f"blocks.{layer}.mlp.hook_out"
+        hooks[f"blocks.{layer}.attn.hook_z"] = freeze_z
+        hooks[name] = lambda x, name=name: mlp_cache[name]
+    return hooks

@@ -408,7 +408,9 @@ def successor_pairs(vocab: Vocab) -> list[SuccessorPairs]:
                 seen.add(tuple(ids))
                 n = len(ids)
                 steps = range(n) if kind in SUCCESSOR_CYCLIC else range(n - 1)
-                pairs = [(i, (i + 1) % n) for i in steps if ids[i] is not None and ids[(i + 1) % n] is not None]
+                pairs = [
+                    (i, (i + 1) % n) for i in steps if ids[i] is not None and ids[(i + 1) % n] is not None
+                ]
                 if not pairs:
                     continue
                 members = [i for i in range(n) if ids[i] is not None]
@@ -416,7 +418,10 @@ def successor_pairs(vocab: Vocab) -> list[SuccessorPairs]:
                 name = f"{kind}{', leading space' if space else ''}{', inverted case' if invert else ''}"
                 out.append(
                     SuccessorPairs(
-                        name, [ids[i] for i in members], [ids[a] for a, _ in pairs], [column[b] for _, b in pairs]
+                        name,
+                        [ids[i] for i in members],
+                        [ids[a] for a, _ in pairs],
+                        [column[b] for _, b in pairs],
                     )
                 )
     return out

@@ -53,18 +53,18 @@ IOI_FILLERS = {  # template set -> (places, objects)
 GT_NOUNS = [
     noun.replace("@", " ")
     for noun in (
-    "war deal reign@of@the@king abduction accord affair agreement alliance apprenticeship armistice "
-    "arrangement assault attack auction battle blockade boom boycott campaign ceasefire ceremony "
-    "coalition collaboration competition conference conflict conquest contract controversy "
-    "convention crisis crusade cult custom debate decline depression dispute drought dynasty "
-    "economy embargo empire epidemic era evacuation exile expansion expedition experiment "
-    "exploration famine feud festival flood friendship government haunting insurgency invasion "
-    "journey kingdom marriage massacre migration mission monarchy movement mutiny negotiation "
-    "occupation operation outbreak pact partnership period persecution pilgrimage plague pledge "
-    "presidency process program project prosecution protest quest raid rebellion recession reform "
-    "regime relationship renaissance republic revolt revolution riot rivalry rule scandal "
-    "settlement siege strike struggle survey tenure tournament tradition treaty trial truce "
-    "tyranny union uprising voyage warfare work"
+        "war deal reign@of@the@king abduction accord affair agreement alliance apprenticeship armistice "
+        "arrangement assault attack auction battle blockade boom boycott campaign ceasefire ceremony "
+        "coalition collaboration competition conference conflict conquest contract controversy "
+        "convention crisis crusade cult custom debate decline depression dispute drought dynasty "
+        "economy embargo empire epidemic era evacuation exile expansion expedition experiment "
+        "exploration famine feud festival flood friendship government haunting insurgency invasion "
+        "journey kingdom marriage massacre migration mission monarchy movement mutiny negotiation "
+        "occupation operation outbreak pact partnership period persecution pilgrimage plague pledge "
+        "presidency process program project prosecution protest quest raid rebellion recession reform "
+        "regime relationship renaissance republic revolt revolution riot rivalry rule scandal "
+        "settlement siege strike struggle survey tenure tournament tradition treaty trial truce "
+        "tyranny union uprising voyage warfare work"
     ).split()
 ]
 

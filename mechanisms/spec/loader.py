@@ -331,7 +331,10 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
                 f"{body['metric']!r} does not apply to task {task!r}; use one of: {', '.join(fitting)}",
             )
     if body.get("attention_shift") and task != "ioi":
-        yield path + ("attention_shift",), "attention_shift reads IOI's END, IO and S1 positions: task 'ioi' only"
+        yield (
+            path + ("attention_shift",),
+            "attention_shift reads IOI's END, IO and S1 positions: task 'ioi' only",
+        )
     if kind == "behaviour" and ("min" in body) == ("max" in body):
         yield path, "give exactly one threshold: min (holds when metric >= min) or max (metric <= max)"
     selectors: dict[tuple, dict]

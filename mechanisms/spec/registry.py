@@ -157,7 +157,11 @@ HEAD_SCORES = {
 
 def _threshold_words(threshold: float | str) -> str:
     if isinstance(threshold, str):
-        return "the mean over all heads" if threshold == "mean" else threshold.replace("*max", " x the best head's")
+        return (
+            "the mean over all heads"
+            if threshold == "mean"
+            else threshold.replace("*max", " x the best head's")
+        )
     return f"{threshold:g}"
 
 

@@ -16,7 +16,9 @@ from pathlib import Path
 import yaml
 
 RECIPE = Path(__file__).with_name("recipe.yaml")
-DEFAULT_OUT = Path(__file__).resolve().parents[3] / "fixtures" / "zoo"  # mechanisms/tools/zoo/ is three below the repository
+DEFAULT_OUT = (
+    Path(__file__).resolve().parents[3] / "fixtures" / "zoo"
+)  # mechanisms/tools/zoo/ is three below the repository
 
 
 def load_recipe(path: Path = RECIPE) -> dict:
