@@ -101,3 +101,12 @@ def test_the_forward_pass_route_for_post_normed_blocks_agrees_where_both_apply(t
 
     run = task_run(trained, "ioi", IOI)
     assert torch.allclose(_hooked_direct_effect(run), run.head_scores("direct_effect"), atol=1e-4)
+
+
+def test_copy_score_variants_on_the_zoo(trained):
+    """The paper's copy score folds the final norm's weight into W_U: 49 of L1H3's 192 name
+    vectors (64 prompts x IO, S1, S2) on zoo-890k@step2048; Wang et al.'s, with the whole final
+    norm applied, 37."""
+    run = task_run(trained, "ioi", {"n_prompts": 64, "templates": "train", "seed": 0})
+    assert run.head_scores("copy")[1, 3].item() == pytest.approx(49 / 192, abs=1e-6)
+    assert run.head_scores("copy_final_ln")[1, 3].item() == pytest.approx(37 / 192, abs=1e-6)

@@ -33,3 +33,12 @@ def test_name_movers_need_both_conditions():
     run = run_with(copy=copy, direct_effect=effect, negative_copy=torch.tensor([[0.0, 0.0], [0.0, 0.4]]))
     assert role_mask(run, "name_movers").tolist() == [[True, False], [False, False]]
     assert not role_mask(run, "negative_name_movers").any()  # L1H1: effect 0 is not > 0
+
+
+def test_noising_effect_is_the_papers_normalisation():
+    from mechanisms.measure.direct import noising_effect
+
+    assert noising_effect(patched=8.0, clean=8.0, corrupted=-8.0) == 0.0  # unharmed
+    assert noising_effect(patched=-8.0, clean=8.0, corrupted=-8.0) == -1.0  # as bad as corrupted
+    assert noising_effect(patched=4.0, clean=8.0, corrupted=0.0) == -0.5
+    assert noising_effect(patched=1.0, clean=2.0, corrupted=2.0) == 0.0  # no gap: nothing to say

@@ -79,3 +79,26 @@ def test_repeated_tokens_never_use_special_tokens(neox):
     special = set(neox.tokenizer.all_special_ids)
     assert all(not special & set(row) for row in data.tokens)
     assert all(row[:15] == row[15:] for row in data.tokens)
+
+
+def test_greater_than_keeps_the_papers_years(neox):
+    """Years written [' XX', 'YY'], without each century's first and last such year, YY >= 02."""
+    found = {}
+    for c in range(11, 18):
+        for y in range(100):
+            form = tasks._year_form(neox, c, neox.single(f" {c}"), y, neox.single(f"{y:02d}"))
+            if form:
+                found[(c, y)] = form
+    usable = tasks._usable_years(found)
+    for century in range(11, 18):
+        valid = sorted(y for c, y in found if c == century)
+        kept = [y for c, y in usable if c == century]
+        assert valid[0] not in kept and valid[-1] not in kept and all(y >= 2 for y in kept)
+
+
+def test_every_sva_construction_builds(neox):
+    from mechanisms.measure.wordlists import SVA_CONSTRUCTIONS
+
+    for name in SVA_CONSTRUCTIONS:
+        data = tasks.subject_verb_agreement(neox, n_prompts=8, constructions=name)
+        assert len(data) >= 4, name
