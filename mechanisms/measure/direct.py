@@ -26,6 +26,7 @@ import torch
 
 from ..models.loading import stacked_weights
 from ..spec import registry
+from .interventions import final_resid_with
 
 if TYPE_CHECKING:
     from .runs import TaskRun
@@ -87,21 +88,27 @@ def _hooked_direct_effect(run: TaskRun) -> torch.Tensor:
     """The same path patching by forward passes, one per head: for blocks that normalise the
     attention output before adding it to the residual stream (Gemma's ``ln1_post``), a head's
     change is not a fixed vector in the residual stream. Every other head's ``z`` and every
-    MLP's output stay at their clean values; the sender's block and the final norm recompute."""
-    from .interventions import hooked_logits
-
+    MLP's output stay at their clean values; the sender's block and the final norm recompute.
+    Each pass stops at the final residual stream: Gemma's unembedding (262k tokens at every
+    position) would cost more than the rest of the model."""
     bridge, n_layers, n_heads = run.model.bridge, run.model.n_layers, run.model.n_heads
     clean = run.metric("logit_diff")
     corrupted = run.metric("logit_diff", run.corrupted[0])
     if clean - corrupted < registry.MIN_BASELINE:
         return torch.zeros(n_layers, n_heads)
+    rows, end = torch.arange(len(run.data)), torch.tensor(run.data.end_positions())
+    if abs(logit_diff_from_resid(run, run.final_resid()[rows, end]).item() - clean) > 1e-3 * max(
+        1.0, abs(clean)
+    ):
+        raise RuntimeError("the logits are not ln_final(resid) @ W_U for this model (softcapping?)")
     with torch.inference_mode():
         _, cache = bridge.run_with_cache(run.data.padded(), names_filter=lambda n: n.endswith("mlp.hook_out"))
     effects = torch.zeros(n_layers, n_heads)
     for layer in range(n_layers):
         for head in range(n_heads):
             hooks = _direct_path_hooks(run, (layer, head), cache)
-            patched = run.metric("logit_diff", hooked_logits(bridge, run.data.padded(), hooks))
+            resid = final_resid_with(bridge, run.data.padded(), hooks, n_layers)[rows, end]
+            patched = logit_diff_from_resid(run, resid).item()
             effects[layer, head] = noising_effect(patched, clean, corrupted)
     return effects
 

@@ -8,6 +8,7 @@ of returning the clean numbers as if the heads did not matter.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -196,20 +197,31 @@ def path_patch(
     return _run_with(bridge, tokens, edits, observe)
 
 
-def hooked_logits(bridge, tokens, hooks: dict) -> torch.Tensor:
-    """Logits with ``hooks`` applied where only some may change their activation (freezing a
-    value at the clean run's is a no-op by design); each must still fire."""
-    guard = _Guard()
-    wrapped = [(n, guard.wrap(n, fn)) for n, fn in sorted(hooks.items())]
+class _Stop(Exception):
+    """Raised by the last hook to end a forward pass early."""
+
+
+def final_resid_with(bridge, tokens, hooks: dict, n_layers: int) -> torch.Tensor:
+    """The final residual stream (``[batch, pos, d_model]``) with ``hooks`` applied, where only
+    some may change their activation (freezing a value at the clean run's is a no-op by design);
+    each must still fire. The pass stops there: no unembedding."""
     missing = [n for n in hooks if n not in bridge.hook_dict]
     if missing:
         raise InterventionError(f"no such hook on this model: {missing}")
-    with torch.inference_mode():
-        logits = bridge.run_with_hooks(tokens, fwd_hooks=wrapped)
+    guard, captured = _Guard(), {}
+    wrapped = [(n, guard.wrap(n, fn)) for n, fn in sorted(hooks.items())]
+
+    def stop(x, hook=None):
+        captured["resid"] = x.clone()
+        raise _Stop
+
+    wrapped.append((f"blocks.{n_layers - 1}.hook_resid_post", stop))
+    with torch.inference_mode(), contextlib.suppress(_Stop):
+        bridge.run_with_hooks(tokens, fwd_hooks=wrapped)
     silent = [n for n in hooks if not guard.fired[n]]
-    if silent:
-        raise InterventionError(f"hooks never fired: {silent}")
-    return logits
+    if silent or "resid" not in captured:
+        raise InterventionError(f"hooks never fired: {silent or ['final residual stream']}")
+    return captured["resid"]
 
 
 def _run_with_recording(bridge, tokens, hooks: dict) -> None:

@@ -101,6 +101,8 @@ def test_the_forward_pass_route_for_post_normed_blocks_agrees_where_both_apply(t
 
     run = task_run(trained, "ioi", IOI)
     assert torch.allclose(_hooked_direct_effect(run), run.head_scores("direct_effect"), atol=1e-4)
+    with torch.inference_mode():  # the passes stopped early left no hook behind
+        assert torch.equal(trained.bridge(run.data.padded()), run.logits)
 
 
 def test_copy_score_variants_on_the_zoo(trained):
