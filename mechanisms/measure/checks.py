@@ -111,8 +111,12 @@ def heads(run: TaskRun, fields: dict) -> CheckResult:
     best = None
     if scores is not None:  # the best head among those the selector looks at (its layers only)
         looked_at = _restrict(torch.ones_like(scores, dtype=torch.bool), fields.get("layers"))
-        lowest_is_best = "role" in fields and registry.ROLES[fields["role"]].rule[0][1].startswith("<")
-        pick = torch.min if lowest_is_best else torch.max
+        descending = True
+        if "role" in fields:
+            from .roles import role_strength
+
+            _, descending = role_strength(run, fields["role"])
+        pick = torch.max if descending else torch.min
         best = round(pick(scores[looked_at]).item(), 4) if looked_at.any() else None
     summary = f"{len(chosen)} head(s) {what}{' >= ' + str(fields['min']) if 'min' in fields else ''} (needs {need}); best {best}"
     return CheckResult(

@@ -65,8 +65,12 @@ def direct_effect(run: TaskRun) -> torch.Tensor:
             "direct_effect"
         )
     n_layers, n_heads = run.model.n_layers, run.model.n_heads
+    clean = run.metric("logit_diff")
+    corrupted = run.metric("logit_diff", run.corrupted[0])
+    if clean - corrupted < registry.MIN_BASELINE:  # no gap for a head to carry: effects are noise
+        return torch.zeros(n_layers, n_heads)
     if hasattr(run.model.bridge.blocks[0], "ln1_post"):  # Gemma: heads' outputs are normalised
-        return _hooked_direct_effect(run)
+        return _hooked_direct_effect(run, clean, corrupted)
     rows, end = torch.arange(len(run.data)), torch.tensor(run.data.end_positions())
     with torch.inference_mode():
         resid = run.final_resid()[rows, end]  # [batch, d_model]
@@ -75,16 +79,12 @@ def direct_effect(run: TaskRun) -> torch.Tensor:
             change = (run.z(layer, corrupted=True) - run.z(layer))[rows, end]  # [batch, heads, d_head]
             w_o = stacked_weights(run.model).W_O[layer]  # [heads, d_head, d_model]
             deltas.append(torch.einsum("bhd,hdm->hbm", change, w_o))
-        clean = run.metric("logit_diff")
-        corrupted = run.metric("logit_diff", run.corrupted[0])
-        if clean - corrupted < registry.MIN_BASELINE:  # no gap for a head to carry: effects are noise
-            return torch.zeros(n_layers, n_heads)
         patched = logit_diff_from_resid(run, resid + torch.cat(deltas))  # [layers * heads]
     effects = [noising_effect(p, clean, corrupted) for p in patched.tolist()]
     return torch.tensor(effects).reshape(n_layers, n_heads)
 
 
-def _hooked_direct_effect(run: TaskRun) -> torch.Tensor:
+def _hooked_direct_effect(run: TaskRun, clean: float, corrupted: float) -> torch.Tensor:
     """The same path patching by forward passes, one per head: for blocks that normalise the
     attention output before adding it to the residual stream (Gemma's ``ln1_post``), a head's
     change is not a fixed vector in the residual stream. Every other head's ``z`` and every
@@ -92,10 +92,6 @@ def _hooked_direct_effect(run: TaskRun) -> torch.Tensor:
     Each pass stops at the final residual stream: Gemma's unembedding (262k tokens at every
     position) would cost more than the rest of the model."""
     bridge, n_layers, n_heads = run.model.bridge, run.model.n_layers, run.model.n_heads
-    clean = run.metric("logit_diff")
-    corrupted = run.metric("logit_diff", run.corrupted[0])
-    if clean - corrupted < registry.MIN_BASELINE:
-        return torch.zeros(n_layers, n_heads)
     rows, end = torch.arange(len(run.data)), torch.tensor(run.data.end_positions())
     if abs(logit_diff_from_resid(run, run.final_resid()[rows, end]).item() - clean) > 1e-3 * max(
         1.0, abs(clean)

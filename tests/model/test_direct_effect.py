@@ -100,7 +100,9 @@ def test_the_forward_pass_route_for_post_normed_blocks_agrees_where_both_apply(t
     from mechanisms.measure.direct import _hooked_direct_effect
 
     run = task_run(trained, "ioi", IOI)
-    assert torch.allclose(_hooked_direct_effect(run), run.head_scores("direct_effect"), atol=1e-4)
+    clean, corrupted = run.metric("logit_diff"), run.metric("logit_diff", run.corrupted[0])
+    hooked = _hooked_direct_effect(run, clean, corrupted)
+    assert torch.allclose(hooked, run.head_scores("direct_effect"), atol=1e-4)
     with torch.inference_mode():  # the passes stopped early left no hook behind
         assert torch.equal(trained.bridge(run.data.padded()), run.logits)
 
