@@ -60,7 +60,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mech-report",
         default=None,
         metavar="DIR",
-        help="where results.json and matrix.md go (default: .mechanisms/ in the rootdir)",
+        help="where results.json, matrix.md, report.html and report.md go (default: .mechanisms/ in "
+        "the rootdir)",
     )
     group.addoption(
         "--mech-threads",
@@ -94,6 +95,30 @@ def pytest_configure(config: pytest.Config) -> None:
     }
     config.stash[_items.PLAN_KEY] = Plan(config)
     config.stash[RECORDS_KEY] = []
+    _install_progress(config)
+
+
+def _install_progress(config: pytest.Config) -> None:
+    """Lines where a run waits (a model converted, downloaded, slow to load); none under -q."""
+    from . import progress
+
+    verbose = config.getoption("verbose")
+    capture = config.pluginmanager.getplugin("capturemanager")
+    if verbose < 0 or capture is None:
+        progress.install(None)
+        return
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:  # xdist leaves a worker's stderr on the user's terminal
+        write, prefix = progress.stderr_line, f"[{workerinput['workerid']}] "
+    else:
+
+        def write(text: str) -> None:
+            reporter = config.pluginmanager.getplugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(text)  # on a line of its own
+
+        prefix = ""
+    progress.install(progress.Progress(write, capture.global_and_fixture_disabled, verbose, prefix))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -213,13 +238,19 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
         config.stash[USED_KEY] = True
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from . import progress
+
+    progress.install(None)  # a pytester run in this process must not write through this config
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     records = _CURRENT["records"]
     used = bool(records) or config.stash.get(USED_KEY, False) or bool(config.getoption("mech_report"))
     if hasattr(config, "workerinput") or not used:
         return
-    from .report.matrix import write_reports
+    from .report.files import write_reports
     from .scheduling import split_groups
 
     split = split_groups(records)
@@ -264,4 +295,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         )
     where = config.stash.get(REPORT_DIR_KEY, None)
     if where:
-        terminalreporter.write_line(f"results: {where}/results.json  matrices: {where}/matrix.md")
+        terminalreporter.write_line(
+            f"results: {where}/results.json  matrices: {where}/matrix.md  report: {where}/report.html"
+        )

@@ -18,7 +18,9 @@
 Every rule they apply (metric direction, the smallest baseline a relative damage means anything
 for, role thresholds) lives in ``registry``.
 
-Each returns a ``CheckResult`` with the measured values that go into ``results.json``.
+Each returns a ``CheckResult`` with the measured values that go into ``results.json`` and its
+headline: the one value the check is judged on, with its threshold, which reports draw against
+training tokens.
 """
 
 from dataclasses import dataclass, field
@@ -34,6 +36,13 @@ class CheckResult:
     holds: bool
     summary: str
     values: dict = field(default_factory=dict)
+    headline: dict | None = None  # {"name", "value", "threshold", "op"}: see ``headline()``
+
+
+def headline(name: str, value: float | None, threshold: float | None, op: str = ">=") -> dict:
+    """The value a check is judged on and its rule (``value op threshold``); ``None`` when the
+    check could not measure it (no heads matched, no behaviour to ablate) or has no threshold."""
+    return {"name": name, "value": value, "threshold": threshold, "op": op}
 
 
 def head_name(layer: int, head: int) -> str:
@@ -94,11 +103,14 @@ def select_heads(run: TaskRun, sel: dict) -> tuple[list, torch.Tensor | None]:
 def behaviour(run: TaskRun, fields: dict) -> CheckResult:
     logits = run.corrupted[0] if fields.get("on") == "corrupted" else None
     value = run.metric(fields["metric"], logits)
-    if "min" in fields:
-        holds, rule = value >= fields["min"], f">= {fields['min']}"
-    else:
-        holds, rule = value <= fields["max"], f"<= {fields['max']}"
-    return CheckResult(holds, f"{fields['metric']} = {value:.3f} (needs {rule})", {fields["metric"]: value})
+    op, threshold = (">=", fields["min"]) if "min" in fields else ("<=", fields["max"])
+    holds = value >= threshold if op == ">=" else value <= threshold
+    return CheckResult(
+        holds,
+        f"{fields['metric']} = {value:.3f} (needs {op} {threshold})",
+        {fields["metric"]: value},
+        headline(fields["metric"], value, threshold, op),
+    )
 
 
 def heads(run: TaskRun, fields: dict) -> CheckResult:
@@ -108,19 +120,24 @@ def heads(run: TaskRun, fields: dict) -> CheckResult:
     top = (
         {head_name(l, h): round(scores[l, h].item(), 4) for l, h in chosen[:8]} if scores is not None else {}
     )
-    best = None
-    if scores is not None:  # the best head among those the selector looks at (its layers only)
+    best = kth = None
+    descending = True
+    if scores is not None:  # the best heads among those the selector looks at (its layers only)
         looked_at = _restrict(torch.ones_like(scores, dtype=torch.bool), fields.get("layers"))
-        descending = True
         if "role" in fields:
             from .roles import role_strength
 
             _, descending = role_strength(run, fields["role"])
-        pick = torch.max if descending else torch.min
-        best = round(pick(scores[looked_at]).item(), 4) if looked_at.any() else None
+        ranked = scores[looked_at].float().sort(descending=descending).values.tolist()
+        best = round(ranked[0], 4) if ranked else None
+        kth = round(ranked[need - 1], 4) if len(ranked) >= need else None
     summary = f"{len(chosen)} head(s) {what}{' >= ' + str(fields['min']) if 'min' in fields else ''} (needs {need}); best {best}"
+    name = f"best {what}" if need == 1 else f"#{need} {what}"  # with min: holds iff this >= min
     return CheckResult(
-        len(chosen) >= need, summary, {"n_heads": len(chosen), "heads": top, "best_score": best}
+        len(chosen) >= need,
+        summary,
+        {"n_heads": len(chosen), "heads": top, "best_score": best},
+        headline(name, kth, fields.get("min"), ">=" if descending else "<="),
     )
 
 
@@ -144,13 +161,17 @@ def ablation(run: TaskRun, fields: dict) -> CheckResult:
     clean = run.metric(metric)
     if not chosen:
         return CheckResult(
-            False, "no heads matched the selector: nothing to ablate", {"clean": clean, "n_heads": 0}
+            False,
+            "no heads matched the selector: nothing to ablate",
+            {"clean": clean, "n_heads": 0},
+            headline("damage", None, fields["min_drop"]),
         )
     if not _meaningful(metric, clean):
         return CheckResult(
             False,
             f"{metric} = {clean:.3f} on clean prompts: no behaviour for the heads to carry",
             {"clean": clean, "n_heads": len(chosen)},
+            headline("damage", None, fields["min_drop"]),
         )
     ablated = run.metric(metric, ablate_heads(run, chosen, method))
     drop = damage(metric, clean, ablated)
@@ -159,7 +180,9 @@ def ablation(run: TaskRun, fields: dict) -> CheckResult:
         f"(damage {drop:.0%}, needs >= {fields['min_drop']:.0%})"
     )
     values = {"clean": clean, "ablated": ablated, "damage": drop, "heads": [head_name(*h) for h in chosen]}
-    return CheckResult(drop >= fields["min_drop"], summary, values)
+    return CheckResult(
+        drop >= fields["min_drop"], summary, values, headline("damage", drop, fields["min_drop"])
+    )
 
 
 def path(run: TaskRun, fields: dict) -> CheckResult:
@@ -167,7 +190,12 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
 
     receivers, _ = select_heads(run, fields["receivers"])
     if not receivers:
-        return CheckResult(False, "no receiver heads matched the selector", {"n_receivers": 0})
+        return CheckResult(
+            False,
+            "no receiver heads matched the selector",
+            {"n_receivers": 0},
+            headline("path damage", None, fields["min_damage"]),
+        )
     last = max(l for l, _ in receivers)
     senders, _ = select_heads(run, fields["senders"])
     senders = [h for h in senders if h[0] < last]  # each sender feeds the receivers above it
@@ -183,6 +211,7 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
             False,
             f"{metric} = {clean:.3f} clean vs {corrupted:.3f} corrupted: no gap for a path to carry",
             {"clean": clean, "corrupted": corrupted},
+            headline("path damage", None, fields["min_damage"]),
         )
     damages, shifts = {}, {}
     for sender in senders:
@@ -197,6 +226,8 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
     ranked = sorted(damages.items(), key=lambda kv: -kv[1])
     hits = {h: round(d, 4) for h, d in ranked if d >= fields["min_damage"] and _shifted(shifts.get(h))}
     need = fields.get("at_least", 1)
+    qualifying = [d for h, d in ranked if _shifted(shifts.get(h))]  # best first
+    kth = qualifying[need - 1] if len(qualifying) >= need else None
     summary = (
         f"{len(hits)} sender(s) with path damage >= {fields['min_damage']:.0%}"
         f"{' that move attention from IO to S1' if fields.get('attention_shift') else ''} into "
@@ -210,7 +241,8 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
     }
     if shifts:
         values["attention_shift"] = {h: shifts[h] for h in list(dict(ranked))[:8]}
-    return CheckResult(len(hits) >= need, summary, values)
+    name = "path damage" if need == 1 else f"#{need} path damage"  # holds iff this >= min_damage
+    return CheckResult(len(hits) >= need, summary, values, headline(name, kth, fields["min_damage"]))
 
 
 def _patched(run: TaskRun, sender, downstream, fields: dict) -> tuple[float, dict | None]:
@@ -254,4 +286,9 @@ def share(run: TaskRun, fields: dict) -> CheckResult:
         f"(needs >= {fields['min']:.0%})"
     )
     values = {"share": fraction, "total": total, "heads": [head_name(*h) for h in chosen]}
-    return CheckResult(bool(chosen) and fraction >= fields["min"], summary, values)
+    return CheckResult(
+        bool(chosen) and fraction >= fields["min"],
+        summary,
+        values,
+        headline(f"share of |{fields['score']}|", fraction if chosen else None, fields["min"]),
+    )

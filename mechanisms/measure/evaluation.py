@@ -45,6 +45,7 @@ def measure(spec: Spec, cell: Cell, options: dict) -> dict:
                 "holds": bool(result.holds),
                 "summary": result.summary,
                 "values": _plain(result.values),
+                "headline": _plain(result.headline),
             }
         )
     return {
@@ -68,6 +69,8 @@ def base_record(spec: Spec, cell: Cell) -> dict:
         "spec_version": spec.version,
         "spec_path": str(spec.path),
         "claim": spec.claim,
+        "task": spec.task,
+        "task_params": spec.params_for(cell.suite),  # the prompts' seed and size among them
         "suite": cell.suite,
         "model": cell.size,
         "model_id": cell.model_id,

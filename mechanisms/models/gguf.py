@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+from .. import progress
 from .hubcache import file_digest
 
 
@@ -23,21 +24,35 @@ def cache_root() -> Path:
 
 def converted_gguf(path: Path) -> Path:
     """The fp32 safetensors directory for ``path``, converting it on first use."""
-    from filelock import FileLock
+    from filelock import FileLock, Timeout
 
     target = cache_root() / f"{path.stem}-{file_digest(path)[:16]}"
     if (target / "config.json").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock"):
+    lock = FileLock(str(target) + ".lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        with progress.waiting(f"waiting for another process converting {path.name}"):
+            lock.acquire()
+    try:
         if not (target / "config.json").exists():  # another worker may have finished meanwhile
-            _convert(path, target)
+            size = f"{path.stat().st_size / (1 << 20):.0f} MiB"
+            what = f"converting {path.name} ({size}) to fp32 safetensors, once"
+            with progress.waiting(what), progress.visible() as bars:
+                _convert(path, target, bars)
+    finally:
+        lock.release()
     return target
 
 
-def _convert(path: Path, target: Path) -> None:
+def _convert(path: Path, target: Path, bars: bool = False) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    (hf_logging.enable_progress_bar if bars else hf_logging.disable_progress_bar)()  # dequantising
 
     staging = target.with_name(target.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)

@@ -7,11 +7,13 @@ xdist worker, and tokenization only through the saved tokenizer with BOS made ex
 """
 
 import os
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .. import progress
 from .hubcache import file_digest
 from .resolve import resolve
 
@@ -115,13 +117,21 @@ def boot(
     import torch
     from transformer_lens.model_bridge import TransformerBridge
 
+    name = f"{model_id}@{revision}" if revision else model_id
+    start = time.perf_counter()
     if path is None:  # only with --allow-download
-        bridge = TransformerBridge.boot_transformers(
-            model_id, revision=revision, device=device, dtype=torch.float32
-        )
+        with progress.waiting(f"downloading {name} from the hub"):
+            bridge = TransformerBridge.boot_transformers(
+                model_id, revision=revision, device=device, dtype=torch.float32
+            )
         path = Path(str(getattr(bridge.original_model.config, "_name_or_path", model_id)))
     else:
+        big = _bytes_on_disk(path) >= ANNOUNCE_BYTES
+        if big:
+            progress.say(f"loading {name} ({_size_text(_bytes_on_disk(path))} on disk) ...")
         bridge = TransformerBridge.boot_transformers(str(path), device=device, dtype=torch.float32)
+    n_params = sum(p.numel() for p in bridge.parameters())
+    progress.loaded(name, time.perf_counter() - start, f"{n_params / 1e6:.3g}M parameters")
     bridge.eval()
     return LoadedModel(
         bridge=bridge,
@@ -131,6 +141,17 @@ def boot(
         weights_sha256=weights_digest(Path(path)) if Path(path).is_dir() else "",
         prepend_bos=prepend_bos,
     )
+
+
+ANNOUNCE_BYTES = 200 << 20  # a model this big on disk gets a line before its load starts
+
+
+def _bytes_on_disk(path: Path) -> int:
+    return sum(f.stat().st_size for f in Path(path).glob("*.safetensors")) if Path(path).is_dir() else 0
+
+
+def _size_text(n: int) -> str:
+    return f"{n / (1 << 30):.1f} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.0f} MiB"
 
 
 @lru_cache(maxsize=1)

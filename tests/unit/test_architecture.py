@@ -74,8 +74,8 @@ def test_subpackages_follow_the_path_of_a_spec():
 
 def test_the_plugin_entry_point_loads_neither_torch_nor_transformer_lens():
     code = ("import sys, mechanisms.plugin, mechanisms.items, mechanisms.scheduling, mechanisms.spec.loader, "
-            "mechanisms.plan.cells, mechanisms.report.matrix; "
-            "heavy = [m for m in ('torch', 'transformer_lens', 'transformers', 'xdist') if m in sys.modules]; "
+            "mechanisms.plan.cells, mechanisms.report.matrix, mechanisms.report.files, mechanisms.report.merge; "
+            "heavy = [m for m in ('torch', 'transformer_lens', 'transformers', 'xdist', 'matplotlib') if m in sys.modules]; "
             "print(heavy); sys.exit(1 if heavy else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

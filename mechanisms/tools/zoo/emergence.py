@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ...report.matrix import _tokens, emergence, matrices
+from ...report.records import emergence, matrices, tokens_text
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository: mechanisms/tools/zoo/ is three below
 HAND_WRITTEN = "<!-- written by hand below: regenerating the table keeps it -->"
@@ -34,7 +34,7 @@ def table(records: list[dict]) -> str:
                 cells.append("n/a")
                 continue
             onset = emergence(m, size)
-            cells.append("never" if onset is None else f"{onset[0]}{_tokens(onset[1])}")
+            cells.append("never" if onset is None else f"{onset[0]} ({tokens_text(onset[1])})")
         lines.append(f"| {spec} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

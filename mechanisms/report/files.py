@@ -1,0 +1,64 @@
+"""Everything a run leaves in its report directory, each file replaced atomically (a reader never
+sees half a file):
+
+* ``results.json``  every cell's record: the input of every other file and of ``python -m
+  mechanisms.report``;
+* ``matrix.md``     the terminal's matrices in Markdown;
+* ``report.html``   the self-contained page (``html.py``);
+* ``report.md`` and ``curves/*.svg``  the same content for a pull request (``markdown.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+from . import html, markdown
+from .curves import draw_all
+from .matrix import markdown as matrix_markdown
+from .records import matrices, ordered
+
+FORMAT = 1  # results.json's format
+
+
+def write_reports(records: list[dict], directory: str, run: dict | None = None) -> str:
+    """Write every report file of ``records`` into ``directory``; return the directory.
+
+    ``run`` adds ``complete`` (false after Ctrl-C, ``-x`` or a crash: some cells are missing) and
+    the command line (or, for merged files, ``sources``); an empty run still writes, so an old
+    run's file never passes for this one.
+    """
+    os.makedirs(os.path.join(directory, "curves"), exist_ok=True)
+    document = {"format": FORMAT, **(run or {}), "cells": ordered(records)}
+    replace(os.path.join(directory, "results.json"), json.dumps(document, indent=1, sort_keys=True))
+    replace(os.path.join(directory, "matrix.md"), matrix_markdown(records))
+    figures = draw_all(matrices(records))
+    images = {}
+    for (spec, suite, index), svg in figures.items():
+        name = f"curves/{_safe(spec)}-{_safe(suite)}-{index}.svg"
+        replace(os.path.join(directory, name), svg)
+        images[(spec, suite, index)] = name
+    replace(os.path.join(directory, "report.html"), html.render(records, run, figures))
+    replace(os.path.join(directory, "report.md"), markdown.render(records, images, run))
+    return str(directory)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def replace(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    with tempfile.NamedTemporaryFile(
+        "w", dir=os.path.dirname(path), prefix=".tmp-", delete=False, encoding="utf-8"
+    ) as fh:
+        fh.write(text)
+    os.chmod(fh.name, 0o666 & ~_umask())  # as open() would create it (temporary files are 0600)
+    os.replace(fh.name, path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

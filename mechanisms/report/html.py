@@ -1,0 +1,215 @@
+"""``report.html``: one self-contained page (inline CSS, SVG and script; no network) that opens
+from disk.
+
+Per claim: the sizes x checkpoints heatmap (verdict as colour, the first check's headline value
+in each cell, hover for the checks, click for everything the cell recorded), one curve per check
+against training tokens, and the emergence table. Verdicts and onsets come from ``records``, the
+same functions the terminal matrix uses, so the page and the terminal cannot disagree.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from .curves import draw_all, headline_of
+from .records import (
+    EMERGES_NOTE,
+    LEGEND,
+    cell_symbol,
+    column_label,
+    disagrees,
+    matrices,
+    onset_rows,
+    tokens_text,
+    value_text,
+)
+
+CSS = """
+body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1180px;padding:0 20px 80px;color:#1b1f24}
+h1{font-size:22px;margin:20px 0 4px}h2{font-size:17px;margin:0}
+.run{color:#57606a;font-size:12px}.run code{font-size:11px}
+nav{columns:2;font-size:13px;margin:12px 0}nav a{text-decoration:none}
+section.spec{border-top:1px solid #d0d7de;padding:16px 0}
+.claim{margin:4px 0 10px;color:#333}
+table{border-collapse:collapse;font-size:12px}
+td,th{padding:3px 6px;text-align:center}th{font-weight:600;color:#57606a}
+table.heatmap td.cell{min-width:46px;border:2px solid #fff;cursor:pointer;font-variant-numeric:tabular-nums}
+td.holds{background:#a5d6a7}td.absent{background:#e0e0e0;color:#555}td.error{background:#ffcc80}
+td.none{background:#fff;color:#bbb}td.disagrees{border:2px solid #c62828!important;font-weight:700}
+td.cell:hover{outline:2px solid #1565c0}
+.curves{display:flex;flex-wrap:wrap;gap:8px;margin:10px 0}.curves figure{margin:0}
+.curves svg{width:520px;height:auto}
+table.emergence td,table.emergence th{text-align:left;border-bottom:1px solid #eee}
+.legend{font-size:12px;color:#57606a}
+#details{position:fixed;right:16px;bottom:16px;width:440px;max-height:70vh;overflow:auto;background:#fff;
+border:1px solid #8c959f;border-radius:6px;box-shadow:0 4px 16px #0003;padding:10px 14px;font-size:12px;display:none}
+#details pre{white-space:pre-wrap;font-size:11px;background:#f6f8fa;padding:6px}
+#details button{float:right}
+.ok{color:#2e7d32}.fail{color:#c62828}
+"""
+
+SCRIPT = """
+const cells = JSON.parse(document.getElementById('cells').textContent);
+const box = document.getElementById('details');
+function esc(s){return String(s).replace(/[&<>]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;'}[c]));}
+function show(id){
+  const r = cells[id]; if (!r) return;
+  let h = '<button onclick="box.style.display=\\'none\\'">close</button>';
+  h += '<b>' + esc(r.spec) + ' v' + r.spec_version + ' @ ' + esc(r.model) + ' ' + esc(r.step_label) + '</b>';
+  h += '<p>verdict: ' + esc(r.outcome) + '; expected: ' + esc(r.expected) + '</p>';
+  for (const c of (r.checks || [])) {
+    h += '<p class="' + (c.holds ? 'ok' : 'fail') + '">[' + (c.holds ? 'ok' : 'FAIL') + '] ' + esc(c.check) + ': ' + esc(c.summary) + '</p>';
+    h += '<pre>' + esc(JSON.stringify(c.values, null, 1)) + '</pre>';
+  }
+  if (r.error) h += '<p class="fail">' + esc(r.error) + '</p>';
+  h += '<p>provenance</p><pre>' + esc(JSON.stringify(r.details, null, 1)) + '</pre>';
+  box.innerHTML = h; box.style.display = 'block';
+}
+document.querySelectorAll('td.cell[data-cell]').forEach(td => td.addEventListener('click', () => show(td.dataset.cell)));
+"""
+
+
+def render(records: list[dict], run: dict | None = None, figures: dict | None = None) -> str:
+    """The whole page as one string; ``figures`` as ``curves.draw_all`` returns them (drawn here
+    when not given)."""
+    by_key = matrices(records)
+    figures = draw_all(by_key) if figures is None else figures
+    mats = sorted(by_key.items())
+    cells: dict[str, dict] = {}
+    sections = [_section(i, key, m, cells, figures) for i, (key, m) in enumerate(mats)]
+    nav = "".join(
+        f'<li><a href="#{_anchor(i)}">{html.escape(spec)}</a> [{html.escape(suite)}] {_tally(m)}</li>'
+        for i, ((spec, suite), m) in enumerate(mats)
+    )
+    data = json.dumps(cells, sort_keys=True).replace("</", "<\\/")
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>Mechanism report</title>"
+        f"<style>{CSS}</style></head><body>\n"
+        f"<h1>Mechanism report</h1>\n{_run_section(run or {}, records)}\n"
+        f"<nav><ul>{nav}</ul></nav>\n<p class=legend>{html.escape(LEGEND)}. "
+        "Each cell shows the first check's value; hover for every check, click for its details.</p>\n"
+        + "\n".join(sections)
+        + '\n<div id="details"></div>\n'
+        f'<script type="application/json" id="cells">{data}</script>\n'
+        f"<script>{SCRIPT}</script>\n</body></html>\n"
+    )
+
+
+def _anchor(i: int) -> str:
+    return f"claim-{i}"
+
+
+def _tally(m: dict) -> str:
+    outcomes = [cell_symbol(r) for r in m["cells"].values()]
+    bad = sum(s.endswith("!") for s in outcomes)
+    holds = sum(s.startswith("✓") for s in outcomes)
+    return f"({holds}/{len(outcomes)} hold" + (f", <b class=fail>{bad} disagree</b>)" if bad else ")")
+
+
+def _run_section(run: dict, records: list[dict]) -> str:
+    """How the records were made: the command(s), and whether every collected cell ran."""
+    sources = run.get("sources") or [run]
+    lines = []
+    for source in sources:
+        command = " ".join(source.get("command", []))
+        done = "complete" if source.get("complete", True) else "INCOMPLETE: some cells did not run"
+        where = f"{html.escape(source['path'])}: " if source.get("path") else ""
+        lines.append(f"{where}<code>{html.escape(command)}</code> ({done})")
+    return f'<section id="run" class="run">{len(records)} cells. ' + "<br>".join(lines) + "</section>"
+
+
+def _section(i: int, key: tuple[str, str], m: dict, cells: dict, drawn: dict) -> str:
+    spec, suite = key
+    figures = (
+        "".join(
+            f'<figure class="curve">{svg}</figure>'
+            for (s, u, _), svg in sorted(drawn.items())
+            if (s, u) == key
+        )
+        or '<p class="no-curve">No curve: no cell of this claim has both a value and a training-token count.</p>'
+    )
+    return (
+        f'<section class="spec" id="{_anchor(i)}" data-spec="{html.escape(spec)}">'
+        f"<h2>{html.escape(spec)} v{m['version']} [{html.escape(suite)}]</h2>"
+        f'<p class="claim">{html.escape(m["claim"])}</p>'
+        f"{_heatmap(i, m, cells)}<div class=curves>{figures}</div>{_emergence_table(m)}</section>"
+    )
+
+
+def _heatmap(i: int, m: dict, cells: dict) -> str:
+    head = "".join(
+        f'<th title="{html.escape(tokens_text(_tokens_at(m, s)))}">{column_label(s)}</th>' for s in m["steps"]
+    )
+    rows = []
+    for model in m["rows"]:
+        tds = []
+        for j, step in enumerate(m["steps"]):
+            record = m["cells"].get((model, step))
+            if record is None:
+                tds.append('<td class="cell none">·</td>')
+                continue
+            cell_id = f"{i}-{model}-{j}"
+            cells[cell_id] = _details(record)
+            tds.append(_cell(record, cell_id))
+        rows.append(f"<tr><th>{html.escape(model)}</th>{''.join(tds)}</tr>")
+    return f'<table class="heatmap"><tr><th>step</th>{head}</tr>{"".join(rows)}</table>'
+
+
+def _cell(record: dict, cell_id: str) -> str:
+    outcome = str(record.get("outcome"))
+    classes = ["cell", outcome if outcome in ("holds", "absent", "error") else "none"]
+    if disagrees(record):
+        classes.append("disagrees")
+    line = headline_of(record, 0)
+    value = "" if not line or line.get("value") is None else f" {value_text(line['value'])}"
+    hover = "\n".join(
+        f"[{'ok' if c['holds'] else 'FAIL'}] {c['check']}: {c['summary']}" for c in record.get("checks", [])
+    ) or str(record.get("error", ""))
+    return (
+        f'<td class="{" ".join(classes)}" data-cell="{html.escape(cell_id)}" '
+        f'title="{html.escape(hover)}">{cell_symbol(record)}{value}</td>'
+    )
+
+
+def _tokens_at(m: dict, step) -> int | None:
+    return next((r.get("tokens") for (_, s), r in m["cells"].items() if s == step), None)
+
+
+def _emergence_table(m: dict) -> str:
+    rows = [
+        f"<tr><td>{html.escape(model)}</td><td>{step}</td><td>{tokens}</td></tr>"
+        for model, step, tokens in onset_rows(m)
+    ]
+    return (
+        '<table class="emergence"><tr><th>size</th><th>emerges at step</th><th>tokens</th></tr>'
+        f"{''.join(rows)}</table><p class=legend>{html.escape(EMERGES_NOTE)}</p>"
+    )
+
+
+DETAIL_FIELDS = ("model_id", "revision", "tokens", "params", "task", "task_params", "seconds", "nodeid")
+
+
+def _details(record: dict) -> dict:
+    """What the click panel shows: verdict, checks with values, provenance (weights digest, BOS,
+    library versions), the task and its prompts' seed."""
+    details = {k: record[k] for k in DETAIL_FIELDS if k in record}
+    details.update(record.get("provenance", {}))
+    return {
+        "spec": record["spec"],
+        "spec_version": record.get("spec_version"),
+        "model": record["model"],
+        "step_label": f"step {column_label(record['step'])}",
+        "outcome": record.get("outcome"),
+        "expected": record.get("expected"),
+        "checks": record.get("checks", []),
+        "error": record.get("error"),
+        "details": details,
+    }
+
+
+def strip_run_section(page: str) -> str:
+    """The page without its run section (which lists the commands): for comparing two reports."""
+    return re.sub(r'<section id="run".*?</section>', "", page, flags=re.S)

@@ -1,0 +1,86 @@
+"""Merge ``results.json`` files into one set of records: shards of one run (``-k``, several
+machines), or runs of different suites, or an old run rebuilt with today's report.
+
+Two files may hold the same cell (spec, suite, model, checkpoint) only if they measured the same
+thing: same spec version, verdict, checks and values, model revision and weights. Anything else
+is a conflict and the merge stops naming both files, the cell and the fields that differ; a
+report never silently mixes two measurements of one cell, nor two versions of one spec.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .files import FORMAT
+
+# The fields that make two records of one cell the same measurement (timings and workers differ
+# between runs of the same thing and are not compared).
+MEASURED = ("spec_version", "claim", "outcome", "holds", "expected", "checks", "error", "tokens", "revision")
+
+
+class MergeError(ValueError):
+    """Records that cannot be merged; the message names the files and fields."""
+
+
+def load(path: str | Path) -> dict:
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise MergeError(f"{path}: cannot read a results.json ({exc})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
+        raise MergeError(f"{path}: not a pytest-mechanisms results.json (no 'cells' list)")
+    if document.get("format") != FORMAT:
+        raise MergeError(f"{path}: results format {document.get('format')!r}; this version reads {FORMAT}")
+    return document
+
+
+def cell_key(record: dict) -> tuple:
+    return (record["spec"], record["suite"], record["model"], record["step"])
+
+
+def merge(paths: list[str | Path]) -> tuple[list[dict], dict]:
+    """``(records, run)``: the union of every file's cells, and a ``run`` naming the sources."""
+    records: dict[tuple, dict] = {}
+    origin: dict[tuple, str] = {}
+    versions: dict[str, tuple[int, str]] = {}
+    sources = []
+    for path in map(str, paths):
+        document = load(path)
+        sources.append(
+            {"path": path, "command": document.get("command", []), "complete": document.get("complete")}
+        )
+        for record in document["cells"]:
+            _same_version(versions, record, path)
+            key = cell_key(record)
+            if key in records:
+                differ = differences(records[key], record)
+                if differ:
+                    spec, suite, model, step = key
+                    raise MergeError(
+                        f"{origin[key]} and {path} both hold {spec} [{suite}] {model}@step{step}, "
+                        f"measured differently: {', '.join(differ)} differ"
+                    )
+                continue
+            records[key], origin[key] = record, path
+    complete = all(s["complete"] is True for s in sources)
+    return list(records.values()), {"complete": complete, "sources": sources}
+
+
+def _same_version(versions: dict, record: dict, path: str) -> None:
+    version, first = versions.setdefault(record["spec"], (record["spec_version"], path))
+    if version != record["spec_version"]:
+        raise MergeError(
+            f"spec {record['spec']!r} is version {version} in {first} and version "
+            f"{record['spec_version']} in {path}: one matrix cannot hold two versions of a claim"
+        )
+
+
+def differences(a: dict, b: dict) -> list[str]:
+    """The measured fields in which two records of one cell differ."""
+    differ = [f for f in MEASURED if a.get(f) != b.get(f)]
+    digest_a = (a.get("provenance") or {}).get("weights_sha256")
+    digest_b = (b.get("provenance") or {}).get("weights_sha256")
+    if digest_a != digest_b:
+        differ.append("provenance.weights_sha256")
+    return differ
