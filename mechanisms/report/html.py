@@ -83,7 +83,7 @@ def render(records: list[dict], run: dict | None = None, figures: dict | None = 
         f'<li><a href="#{_anchor(i)}">{html.escape(spec)}</a> [{html.escape(suite)}] {_tally(m)}</li>'
         for i, ((spec, suite), m) in enumerate(mats)
     )
-    data = json.dumps(cells, sort_keys=True).replace("</", "<\\/")
+    data = json.dumps(cells, sort_keys=True).replace("<", "\\u003c")  # no tag can start inside
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         "<title>Mechanism report</title>"

@@ -11,7 +11,7 @@ def test_conversion_runs_once_under_the_lock(tmp_path, monkeypatch):
     source.write_bytes(b"GGUF fake weights")
     calls = []
 
-    def fake_convert(path, target):
+    def fake_convert(path, target, bars=False):
         calls.append(path)
         staging = target.with_name(target.name + ".partial")
         staging.mkdir()

@@ -1,10 +1,38 @@
-from mechanisms.report.matrix import emergence, matrices, render_matrices
+"""Reports from records: matrices, emergence, report.html, report.md, merging (no model)."""
+
+import json
+import os
+
+import pytest
+
+from mechanisms.report import html as report_html
+from mechanisms.report.curves import check_indices, curve_svg
+from mechanisms.report.files import write_reports
+from mechanisms.report.matrix import render_matrices
+from mechanisms.report.merge import MergeError, merge
+from mechanisms.report.records import cell_symbol, emergence, matrices
 
 
-def record(model, step, outcome, expected=True, params=1):
-    return {"spec": "s", "suite": "zoo", "model": model, "step": step, "tokens": step * 2048,
+def record(model, step, outcome, expected=True, params=1, spec="s", value=None, threshold=0.5):
+    checks = []
+    if value is not None:
+        line = {"name": "best induction", "value": value, "threshold": threshold, "op": ">="}
+        checks = [{"check": "heads[0]", "holds": outcome == "holds", "summary": f"best {value}",
+                   "values": {"best_score": value}, "headline": line}]
+    return {"spec": spec, "suite": "zoo", "model": model, "step": step,
+            "tokens": None if step is None else step * 2048,
             "params": params, "outcome": outcome, "holds": outcome == "holds", "expected": expected,
-            "claim": "c", "spec_version": 1}
+            "claim": "c", "spec_version": 1, "checks": checks}
+
+
+def run_records():
+    """Two sizes x three checkpoints; the small one never gets there, the big one from step 8."""
+    out = []
+    for model, params, values in (("small", 1, (0.1, 0.2, 0.3)), ("big", 2, (0.1, 0.6, 0.9))):
+        for step, value in zip((0, 8, 16), values):
+            outcome = "holds" if value >= 0.5 else "absent"
+            out.append(record(model, step, outcome, expected=outcome == "holds", params=params, value=value))
+    return out
 
 
 def test_emergence_is_the_first_step_from_which_it_always_holds():
@@ -20,3 +48,95 @@ def test_matrix_symbols_and_disagreement_marker():
     text = "\n".join(render_matrices(rows))
     assert "✓!" in text and " E" in text and "·" in text
     assert text.index("small") < text.index("big")  # rows ordered by parameter count
+
+
+def test_html_cells_carry_the_terminal_verdicts_and_values():
+    rows = run_records() + [record("big", 24, "absent", expected=True, params=2, value=0.4)]
+    page = report_html.render(rows)
+    for r in rows:
+        assert cell_symbol(r) in page
+    assert page.count('class="cell holds"') == 2  # big@8 and big@16
+    assert page.count("cell absent disagrees") == 1  # big@24: expected to hold, absent
+    assert "✓ 0.9" in page and "✗! 0.4" in page  # each cell shows its first check's value
+    assert page.count('<figure class="curve">') == 1 and "needs &gt;= 0.5" in page
+
+
+def test_curve_marks_threshold_and_emergence_and_is_reproducible():
+    m = matrices(run_records())[("s", "zoo")]
+    assert check_indices(m) == [0]
+    svg = curve_svg(m, 0)
+    assert svg.startswith("<svg") and "needs &gt;= 0.5" in svg and "small" in svg and "big" in svg
+    assert curve_svg(m, 0) == svg  # no dates or random ids: the same records give the same file
+
+
+def test_a_claim_without_training_axis_says_so_instead_of_drawing():
+    rows = [record("extra", None, "holds", value=0.9)]
+    page = report_html.render(rows)
+    assert 'class="no-curve"' in page and "<figure" not in page
+
+
+def test_text_from_specs_cannot_break_out_of_the_page():
+    evil = "</script><script>alert(1)</script><b>"
+    rows = [dict(r, claim=evil) for r in run_records()]
+    rows[0]["checks"][0]["summary"] = evil
+    page = report_html.render(rows)
+    assert "<script>alert(1)" not in page and page.count("</script>") == 2  # the data and the code
+    data = page.split('<script type="application/json" id="cells">')[1].split("</script>")[0]
+    assert evil in json.dumps(json.loads(data))  # the JSON still round-trips
+
+
+def test_write_reports_writes_every_file_readable_by_others(tmp_path):
+    write_reports(run_records(), str(tmp_path), {"complete": True, "command": ["pytest"]})
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"results.json", "matrix.md", "report.html", "report.md", "curves"} <= names
+    assert (tmp_path / "curves" / "s-zoo-0.svg").is_file()
+    assert "![s: curve](curves/s-zoo-0.svg)" in (tmp_path / "report.md").read_text()
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def _save(path, cells, complete=True):
+    path.write_text(json.dumps({"format": 1, "complete": complete, "command": ["pytest", str(path)], "cells": cells}))
+    return path
+
+
+def test_merged_halves_give_the_whole_report(tmp_path):
+    rows = run_records()
+    a = _save(tmp_path / "a.json", [r for r in rows if r["model"] == "small"])
+    b = _save(tmp_path / "b.json", [r for r in rows if r["model"] == "big"])
+    merged, run = merge([a, b])
+    assert run["complete"] and [s["path"] for s in run["sources"]] == [str(a), str(b)]
+    whole = report_html.strip_run_section(report_html.render(rows))
+    assert report_html.strip_run_section(report_html.render(merged, run)) == whole
+
+
+def test_merge_keeps_identical_duplicates_and_refuses_conflicts(tmp_path):
+    rows = run_records()
+    a = _save(tmp_path / "a.json", rows)
+    again = _save(tmp_path / "again.json", [dict(r, seconds=9.9, worker="gw3") for r in rows])
+    assert len(merge([a, again])[0]) == len(rows)  # timings and workers may differ
+    changed = json.loads(json.dumps(rows))
+    changed[3]["checks"][0]["values"]["best_score"] = 0.11
+    b = _save(tmp_path / "b.json", changed)
+    with pytest.raises(MergeError, match=r"a\.json and .*b\.json both hold s \[zoo\] big@step0.*checks differ"):
+        merge([a, b])
+
+
+def test_merge_refuses_two_versions_of_one_claim_and_non_results(tmp_path):
+    rows = run_records()
+    a = _save(tmp_path / "a.json", rows[:3])
+    b = _save(tmp_path / "b.json", [dict(r, spec_version=2) for r in rows[3:]])
+    with pytest.raises(MergeError, match="version 1 in .*a.json and version 2 in .*b.json"):
+        merge([a, b])
+    (tmp_path / "x.json").write_text("[1, 2]")
+    with pytest.raises(MergeError, match="x.json: not a pytest-mechanisms results.json"):
+        merge([tmp_path / "x.json"])
+
+
+def test_an_incomplete_source_makes_the_merge_incomplete(tmp_path):
+    rows = run_records()
+    a = _save(tmp_path / "a.json", rows[:3])
+    b = _save(tmp_path / "b.json", rows[3:], complete=False)
+    records, run = merge([a, b])
+    assert not run["complete"] and "INCOMPLETE" in report_html.render(records, run)
