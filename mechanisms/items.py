@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .plan.cells import Cell
 
 RECORD_KEY = "mechanisms.cell"  # the user_properties key that carries a cell's record
+GATE_KEY = "mechanisms.gate"  # a candidate's comparison with its base (JSON, also in JUnit)
 PLAN_KEY: pytest.StashKey[Any] = pytest.StashKey()  # the run's cells (mechanisms.plugin.Plan)
 OPTIONS_KEY: pytest.StashKey[dict] = pytest.StashKey()  # measuring options: threads, device, allow_download
 SPEC_FILES_INI = "mech_spec_files"  # glob patterns of spec file names, like python_files
@@ -51,6 +52,10 @@ def is_spec_nodeid(nodeid: str, globs: tuple[str, ...]) -> bool:
 
 class ClaimMismatch(Exception):
     """The measured claim disagrees with what the spec expects for this cell."""
+
+
+class GateFailure(Exception):
+    """A candidate lost a claim its base held, or moved a value past its tolerance."""
 
 
 # spec id -> the file that defined it first, this run; every invalid spec's message (--collect-only)
@@ -138,17 +143,52 @@ class SpecItem(pytest.Item):
         record = base_record(self.spec, self.cell)
         record["group"] = self.cell.group
         try:
+            base = self._base() if self.cell.role == "candidate" else None  # before measuring
             record.update(measure(self.spec, self.cell, self.config.stash[OPTIONS_KEY]))
+            record["outcome"] = "holds" if record["holds"] else "absent"
+            if base is not None:
+                self._compare(base, record)
         except Exception as exc:
             record.update(holds=None, outcome="error", error=f"{type(exc).__name__}: {exc}")
-            self.user_properties.append((RECORD_KEY, json.dumps(record, sort_keys=True)))  # JSON in JUnit too
+            self._keep(record)
             raise
-        record["outcome"] = "holds" if record["holds"] else "absent"
-        self.user_properties.append((RECORD_KEY, json.dumps(record, sort_keys=True)))  # JSON in JUnit too
+        self._keep(record)
         self._judge(record)
 
+    def _base(self) -> dict:
+        from .gate.bases import base_for
+
+        return base_for(self.spec, self.cell.suite, self.config.stash[OPTIONS_KEY].get("baseline"))
+
+    def _compare(self, base: dict, record: dict) -> None:
+        from .gate.bases import same_tokenizer
+        from .gate.judge import judge
+
+        same_tokenizer(base, record)
+        checks = [(c.kind, c.for_suite(self.cell.suite)) for c in self.spec.checks]
+        record["gate"] = {"base": base.get("model"), **judge(base, record, checks)}
+        record["expected"] = True if record["gate"]["required"] else None
+
+    def _keep(self, record: dict) -> None:
+        """The record for the controller (JSON in JUnit too) and, for a gate's base, for the
+        candidates measured after it on this worker."""
+        if self.cell.role == "base":
+            from .gate.bases import IN_RUN
+
+            IN_RUN[self.spec.id] = record
+        self.user_properties.append((RECORD_KEY, json.dumps(record, sort_keys=True)))
+        if "gate" in record:
+            self.user_properties.append((GATE_KEY, json.dumps(record["gate"], sort_keys=True)))
+
     def _judge(self, record: dict) -> None:
-        if record["expected"] is None:  # unstable or not covered: reported, not asserted
+        gate = record.get("gate")
+        if gate is not None:
+            if gate["verdict"] == "fail":
+                raise GateFailure(record)
+            if not record["holds"]:
+                pytest.xfail(f"absent here and on the base: reported, not required: {self._failing(record)}")
+            return
+        if record["expected"] is None:  # the base, unstable or not covered: reported, not asserted
             if not record["holds"]:
                 pytest.xfail(f"absent at a cell the spec does not assert: {self._failing(record)}")
             return
@@ -165,6 +205,12 @@ class SpecItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         if isinstance(excinfo.value, pytest.xfail.Exception):
             return str(excinfo.value)  # never shown; pytest's traceback formatting cost 0.2 s a cell
+        if isinstance(excinfo.value, GateFailure):
+            return self._gate_failure(excinfo.value.args[0])
+        if type(excinfo.value).__name__ == "GateError":
+            return (
+                f"{self.spec.id} v{self.spec.version} @ {self.cell.label}: cannot be gated: {excinfo.value}"
+            )
         if not isinstance(excinfo.value, ClaimMismatch):
             if self.config.getoption("tbstyle", "auto") == "long":
                 return super().repr_failure(excinfo)
@@ -175,14 +221,23 @@ class SpecItem(pytest.Item):
             if r["holds"]
             else "claim does not hold where the spec expects it"
         )
-        if self.cell.extra:
-            head = "claim does not hold on this extra --model, which is expected to hold every claim"
+        if self.cell.derived_from:
+            head += f" (this model has {self.cell.derived_from}'s parameter count: its expectations apply)"
         lines = [
             f"{self.spec.id} v{self.spec.version} @ {self.cell.label}: {head}",
             f"  claim: {self.spec.claim}",
         ]
         lines += [f"  [{'ok' if c['holds'] else 'FAIL'}] {c['check']}: {c['summary']}" for c in r["checks"]]
         return "\n".join(lines)
+
+    def _gate_failure(self, record: dict) -> str:
+        gate = record["gate"]
+        lines = [
+            f"{self.spec.id} v{self.spec.version} @ {self.cell.label}: the candidate lost what its base "
+            f"({gate['base']}) had",
+            f"  claim: {self.spec.claim}",
+        ]
+        return "\n".join(lines + [f"  {reason}" for reason in gate["reasons"]])
 
     def reportinfo(self) -> tuple[Path, None, str]:
         return self.path, None, f"{self.spec.id}[{self.cell.label}]"

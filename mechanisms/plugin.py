@@ -25,6 +25,8 @@ SPLIT_KEY: pytest.StashKey[dict] = pytest.StashKey()
 REPORT_DIR_KEY: pytest.StashKey[str] = pytest.StashKey()
 EXPECTED_KEY: pytest.StashKey[int] = pytest.StashKey()
 USED_KEY: pytest.StashKey[bool] = pytest.StashKey()
+SUMMARY_KEY: pytest.StashKey[str] = pytest.StashKey()  # the gate's Markdown summary
+BASELINE_KEY: pytest.StashKey[str] = pytest.StashKey()  # what happened to --update-baseline
 # pytest_runtest_logreport gets no config: the session's record list
 _CURRENT: dict[str, list[dict]] = {"records": []}
 
@@ -39,8 +41,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--model-sizes",
         default=None,
-        metavar="all|LIST",
-        help="sizes of the suite to test: 'all' or a comma list (default: the suite's default sizes)",
+        metavar="all|none|LIST",
+        help="sizes of the suite to test: 'all', 'none' (only --model / --baseline-model) or a "
+        "comma list (default: the suite's default sizes)",
     )
     group.addoption(
         "--checkpoints",
@@ -53,8 +56,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         default=[],
         metavar="ID_OR_PATH[@REV]",
-        help="an extra model, judged like --suite and expected to hold every claim: a hub id, "
-        "a local HF directory, or a .gguf file (repeatable)",
+        help="an extra model (a hub id, a local HF directory or a .gguf file; repeatable): a "
+        "candidate judged against --baseline-model or --baseline, else by the expectations of the "
+        "suite size it has the parameter count of",
+    )
+    group.addoption(
+        "--baseline-model",
+        default=None,
+        metavar="ID_OR_PATH[@REV]",
+        help="the base that each --model is gated against, measured in this run",
+    )
+    group.addoption(
+        "--baseline",
+        default=None,
+        metavar="FILE",
+        help="a stored baseline (from --update-baseline) that each --model is gated against",
+    )
+    group.addoption(
+        "--update-baseline",
+        default=None,
+        metavar="FILE",
+        help="write the --baseline-model's measurements to FILE (small JSON to commit)",
+    )
+    group.addoption(
+        "--mech-summary",
+        default=None,
+        metavar="FILE",
+        help="write the gate's Markdown summary to FILE (default: $GITHUB_STEP_SUMMARY when set)",
     )
     group.addoption(
         "--mech-report",
@@ -87,11 +115,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mechanisms: a mechanism-spec cell (added to every spec item)")
     workers = getattr(config, "workerinput", None)
+    if workers is None:
+        from .options import space_form_problem
+
+        problem = space_form_problem(config.invocation_params.args, config.invocation_params.dir)
+        if problem:
+            raise pytest.UsageError(problem)
     threads = config.getoption("mech_threads") or (1 if workers else None)
     config.stash[_items.OPTIONS_KEY] = {
         "threads": threads,
         "allow_download": config.getoption("allow_download"),
         "device": config.getoption("mech_device"),
+        "baseline": config.getoption("baseline"),
     }
     config.stash[_items.PLAN_KEY] = Plan(config)
     config.stash[RECORDS_KEY] = []
@@ -132,7 +167,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from .scheduling import make_scheduler
 
     plan = config.stash[_items.PLAN_KEY]
-    return make_scheduler(config, log, _items.spec_globs(config), plan.costs)
+    return make_scheduler(config, log, _items.spec_globs(config), plan.costs, plan.gate_labels)
 
 
 class Plan:
@@ -150,19 +185,36 @@ class Plan:
         return self._cells
 
     def _build(self) -> list:
-        from .plan.cells import extra_cell, suite_cells
+        from .plan.cells import gate_cells, suite_cells
 
         opt = self.config.getoption
         try:
+            _check_gate_options(opt)
             cells = suite_cells(opt("suite"), opt("model_sizes"), opt("checkpoints"))
-            return cells + [extra_cell(m, opt("suite")) for m in opt("model")]
+            gated = bool(opt("baseline_model") or opt("baseline"))
+            return cells + gate_cells(opt("suite"), opt("model"), opt("baseline_model"), gated)
         except (ValueError, KeyError, FileNotFoundError) as exc:
             self.error = exc
             return []
 
+    def gate_labels(self) -> set[str]:
+        """Labels of the cells a gate compares (base and candidates: one xdist work unit)."""
+        return {cell.label for cell in self.cells if cell.role}
+
     def costs(self) -> dict:
         """Relative cost of one claim per cell label (parameters); unknown sizes are left out."""
         return {cell.label: float(cell.params) for cell in self.cells if cell.params}
+
+
+def _check_gate_options(opt: Any) -> None:
+    if opt("baseline_model") and opt("baseline"):
+        raise ValueError("give --baseline-model (measured in this run) or --baseline FILE, not both")
+    if opt("update_baseline") and not opt("baseline_model"):
+        raise ValueError(
+            "--update-baseline writes the --baseline-model's measurements: give --baseline-model"
+        )
+    if (opt("baseline_model") or opt("baseline")) and not opt("model") and not opt("update_baseline"):
+        raise ValueError("a base without a candidate: give the model to gate with --model")
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
@@ -177,7 +229,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     def key(item):
         cell = getattr(item, "cell", None)
-        return (1, cell.group, order[id(item)]) if cell else (0, "", order[id(item)])
+        return (1, cell.group, cell.rank, order[id(item)]) if cell else (0, "", 0, order[id(item)])
 
     items.sort(key=key)
 
@@ -202,8 +254,34 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     _CURRENT["records"] = session.config.stash[RECORDS_KEY]
-    if not hasattr(session.config, "workerinput") and session.config.getoption("mech_report"):
-        _check_writable(session.config.getoption("mech_report"))
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    if config.getoption("mech_report"):
+        _check_writable(config.getoption("mech_report"))
+    if config.getoption("baseline"):
+        _check_baseline(config)
+
+
+def _check_baseline(config: pytest.Config) -> None:
+    """A stored baseline made under other conditions stops the run, naming what changed."""
+    from .gate.baseline import BaselineError, load, rerecord_hint, run_key_changes
+    from .models.loading import library_versions
+    from .plan.suites import get_suite
+
+    path = config.getoption("baseline")
+    try:
+        document = load(path)
+    except BaselineError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    suite = config.getoption("suite")
+    changes = run_key_changes(
+        document, suite, get_suite(suite).prepend_bos, config.getoption("mech_device"), library_versions()
+    )
+    if changes:
+        raise pytest.UsageError(
+            f"--baseline={path} was measured under other conditions: {'; '.join(changes)}. {rerecord_hint(path)}"
+        )
 
 
 def _check_writable(directory: str) -> None:
@@ -262,6 +340,33 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     directory = config.getoption("mech_report") or os.path.join(str(config.rootpath), ".mechanisms")
     run = {"complete": complete, "command": ["pytest", *config.invocation_params.args]}
     config.stash[REPORT_DIR_KEY] = write_reports(records, directory, run)
+    _finish_gate(config, records, complete)
+
+
+def _finish_gate(config: pytest.Config, records: list[dict], complete: bool) -> None:
+    """On the controller: the gate's summary, and the baseline file (never by a worker)."""
+    from .report.summary import gate_tables
+
+    summary = gate_tables(records)
+    config.stash[SUMMARY_KEY] = summary
+    target = config.getoption("mech_summary") or os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary and target:
+        mode = "w" if config.getoption("mech_summary") else "a"  # GitHub's file collects every step
+        with open(target, mode, encoding="utf-8") as fh:
+            fh.write(summary + "\n")
+    path = config.getoption("update_baseline")
+    if path:
+        from .atomic import replace
+        from .gate.baseline import build
+
+        base = [r for r in records if r.get("role") == "base"]
+        if not complete or not base or any(r.get("outcome") == "error" for r in base):
+            config.stash[BASELINE_KEY] = (
+                f"baseline NOT written to {path}: the base's run was incomplete or failed"
+            )
+            return
+        replace(path, json.dumps(build(base), indent=1, sort_keys=True) + "\n")
+        config.stash[BASELINE_KEY] = f"baseline: {path} ({len(base)} claims of {base[0]['model']})"
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -293,6 +398,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             red=ours,
             yellow=not ours,
         )
+    if config.stash.get(SUMMARY_KEY, ""):
+        terminalreporter.section("mechanism gate")
+        for line in config.stash[SUMMARY_KEY].splitlines():
+            terminalreporter.write_line(line)
+    if config.stash.get(BASELINE_KEY, ""):
+        terminalreporter.write_line(config.stash[BASELINE_KEY])
     where = config.stash.get(REPORT_DIR_KEY, None)
     if where:
         terminalreporter.write_line(

@@ -31,14 +31,22 @@ def cell_of(nodeid: str, spec_globs: tuple[str, ...]) -> str | None:
 
 
 def make_scheduler(
-    config: Any, log: Any, spec_globs: tuple[str, ...], costs: Callable[[], dict[str, float]]
+    config: Any,
+    log: Any,
+    spec_globs: tuple[str, ...],
+    costs: Callable[[], dict[str, float]],
+    gate_labels: Callable[[], set[str]] = set,
 ) -> DeferredScheduling:
     """The scheduler for a ``--dist load`` run: xdist's, until the collection shows spec items.
 
     ``costs`` maps cell labels to the relative cost of one claim there (parameter count); it is
-    called only if spec items are scheduled.
+    called only if spec items are scheduled. ``gate_labels`` are the cells of a gate (a base and
+    its candidates), which form one unit: the base is measured first, on the worker that then
+    compares each candidate with it.
     """
     from xdist.scheduler import LoadScheduling, LoadScopeScheduling
+
+    gated = gate_labels()
 
     class CellScheduling(LoadScopeScheduling):
         """One work unit per model@checkpoint (other items: one unit each), costliest first."""
@@ -47,7 +55,9 @@ def make_scheduler(
 
         def _split_scope(self, nodeid: str) -> str:
             cell = cell_of(nodeid, spec_globs)
-            return nodeid if cell is None else f"cell:{cell}"
+            if cell is None:
+                return nodeid
+            return "cell:gate" if cell in gated else f"cell:{cell}"
 
         def schedule(self) -> None:
             if self.collection is None and self.collection_is_completed:

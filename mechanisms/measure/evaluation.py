@@ -5,10 +5,11 @@ every check, and return a JSON-ready record with the measured values and their p
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..models.cache import MODELS
-from ..models.loading import LoadedModel, boot, configure_torch, library_versions
+from ..models.loading import LoadedModel, boot, configure_torch, library_versions, tokenizer_digest
 from ..spec import registry
 from .runs import task_run
 
@@ -56,6 +57,9 @@ def measure(spec: Spec, cell: Cell, options: dict) -> dict:
         "provenance": {
             "model_path": model.path,
             "weights_sha256": model.weights_sha256,
+            "tokenizer_sha256": tokenizer_digest(Path(model.path)) if Path(model.path).is_dir() else "",
+            "dtype": "float32",
+            "device": options.get("device", "cpu"),
             "prepend_bos": model.prepend_bos,
             "threads": options.get("threads"),
             **dict(library_versions()),
@@ -67,6 +71,7 @@ def base_record(spec: Spec, cell: Cell) -> dict:
     return {
         "spec": spec.id,
         "spec_version": spec.version,
+        "spec_sha256": spec.digest(cell.suite),
         "spec_path": str(spec.path),
         "claim": spec.claim,
         "task": spec.task,
@@ -79,8 +84,22 @@ def base_record(spec: Spec, cell: Cell) -> dict:
         "tokens": cell.tokens,
         "params": cell.params,
         "extra_model": cell.extra,
-        "expected": spec.expected(cell.suite, cell.size, cell.step) if not cell.extra else True,
+        "role": cell.role or None,
+        "derived_from": cell.derived_from,
+        "expected": expected(spec, cell),
     }
+
+
+def expected(spec: Spec, cell: Cell) -> bool | None:
+    """What the spec expects of a cell. A suite size: its own expectation. A gate's base: none (it
+    is the reference); a candidate: decided by comparing with the base. Any other extra model:
+    the expectation of the suite size it has the parameter count of, at that size's last
+    checkpoint, or none (reported, not asserted) when no size matches."""
+    if not cell.extra:
+        return spec.expected(cell.suite, cell.size, cell.step)
+    if cell.role or cell.derived_from is None:
+        return None
+    return spec.expected(cell.suite, cell.derived_from, cell.derived_step)
 
 
 def _plain(value: Any) -> Any:

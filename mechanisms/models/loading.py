@@ -34,6 +34,16 @@ def weights_digest(directory: Path) -> str:
     return file_digest(*sorted(directory.glob("*.safetensors")))[:16]
 
 
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "merges.txt")  # the vocabulary itself
+
+
+def tokenizer_digest(directory: Path) -> str:
+    """sha256 over the tokenizer files: a gate compares a candidate with its base only if they
+    tokenize the same way."""
+    files = [directory / name for name in TOKENIZER_FILES if (directory / name).is_file()]
+    return file_digest(*files)[:16] if files else ""
+
+
 @dataclass
 class LoadedModel:
     """A booted bridge plus what reports need to know about it."""

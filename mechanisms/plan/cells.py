@@ -8,6 +8,7 @@ every xdist worker collects the same items in the same order.
 from dataclasses import dataclass
 
 from .checkpoints import SelectionError, select_steps, step_label
+from .derive import derived_size
 from .suites import FINAL, get_suite
 
 
@@ -22,6 +23,10 @@ class Cell:
     params: int | None
     prepend_bos: bool
     extra: bool = False  # an extra --model, not a suite size
+    role: str = ""  # "base" (--baseline-model) or "candidate" (--model judged against a base)
+    rank: int = 0  # order within a gate: the base first, then each candidate
+    derived_from: str | None = None  # extra model without a base: the suite size it has the shape of
+    derived_step: int | None = None  # that size's last checkpoint, whose expectations it gets
 
     @property
     def label(self) -> str:
@@ -29,8 +34,10 @@ class Cell:
 
     @property
     def group(self) -> str:
-        """The xdist group: all cells of one model@revision run on one worker (no '@' inside)."""
-        return f"{self.model_id}:{self.revision or 'main'}"
+        """The xdist group: all cells of one model@revision run on one worker (no '@' inside).
+        A gate's base and candidates form one group, so the base is measured before the
+        candidates that are compared with it, on the same worker."""
+        return "gate" if self.role else f"{self.model_id}:{self.revision or 'main'}"
 
 
 def suite_cells(suite_name: str, sizes_opt: str | None, checkpoints_opt: str) -> list[Cell]:
@@ -65,6 +72,8 @@ def _sizes(suite, sizes_opt: str | None) -> list[str]:
         return list(suite.default_sizes)
     if sizes_opt == "all":
         return list(suite.sizes)
+    if sizes_opt == "none":  # only the extra models (a gate: --baseline-model and --model)
+        return []
     sizes = [s.strip() for s in sizes_opt.split(",") if s.strip()]
     if not sizes:
         raise SelectionError(
@@ -81,7 +90,20 @@ def _sizes(suite, sizes_opt: str | None) -> list[str]:
     return sizes
 
 
-def extra_cell(reference: str, suite_name: str) -> Cell:
+def gate_cells(suite_name: str, models: list[str], base: str | None, gated: bool) -> list[Cell]:
+    """``--baseline-model`` (the base) and each ``--model``: candidates when a base or a stored
+    baseline is given, else extra rows judged by the size they derive from."""
+    cells = [extra_cell(base, suite_name, role="base")] if base else []
+    for rank, reference in enumerate(models, start=1):
+        cells.append(extra_cell(reference, suite_name, role="candidate" if gated else "", rank=rank))
+    labels = [c.label for c in cells]
+    twice = sorted({label for label in labels if labels.count(label) > 1})
+    if twice:
+        raise SelectionError(f"--model/--baseline-model name {', '.join(twice)} twice (give distinct models)")
+    return cells
+
+
+def extra_cell(reference: str, suite_name: str, role: str = "", rank: int = 0) -> Cell:
     """``ID_OR_PATH[@REV]`` as a cell judged like the chosen suite (its thresholds and BOS policy)."""
     model_id, _, revision = reference.partition("@")
     if model_id.endswith(".gguf") or "/" not in model_id or model_id.startswith((".", "/", "~")):
@@ -91,6 +113,11 @@ def extra_cell(reference: str, suite_name: str) -> Cell:
     step = None
     if revision.startswith("step") and revision[4:].isdigit():
         step = int(revision[4:])
+    suite = get_suite(suite_name)
+    derived = None if role else derived_size(model_id, suite.sizes)
+    derived_step = None
+    if derived is not None and suite.size(derived).steps:
+        derived_step = suite.size(derived).steps[-1]
     return Cell(
         suite_name,
         size,
@@ -99,6 +126,10 @@ def extra_cell(reference: str, suite_name: str) -> Cell:
         revision or None,
         None,
         None,
-        get_suite(suite_name).prepend_bos,
+        suite.prepend_bos,
         extra=True,
+        role=role,
+        rank=rank,
+        derived_from=derived,
+        derived_step=derived_step,
     )

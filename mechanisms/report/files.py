@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
+from ..atomic import replace
 from . import html, markdown
 from .curves import draw_all
 from .matrix import markdown as matrix_markdown
@@ -46,19 +46,3 @@ def write_reports(records: list[dict], directory: str, run: dict | None = None) 
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-
-
-def replace(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
-    with tempfile.NamedTemporaryFile(
-        "w", dir=os.path.dirname(path), prefix=".tmp-", delete=False, encoding="utf-8"
-    ) as fh:
-        fh.write(text)
-    os.chmod(fh.name, 0o666 & ~_umask())  # as open() would create it (temporary files are 0600)
-    os.replace(fh.name, path)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

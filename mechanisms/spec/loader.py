@@ -6,6 +6,8 @@ metric that reads the task's answer format, a score that needs another task's da
 parameters). A spec that asserts nothing cannot be written: ``checks`` needs one entry.
 """
 
+import hashlib
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -101,6 +103,16 @@ class Spec:
 
     def params_for(self, suite: str | None) -> dict:
         return {**self.task_params, **self.task_by_suite.get(suite, {})}
+
+    def digest(self, suite: str) -> str:
+        """What in the spec changes its numbers in ``suite``: the task, its parameters (the
+        prompts' seed among them) and the checks with their thresholds (a baseline keeps it)."""
+        body = {
+            "task": self.task,
+            "params": self.params_for(suite),
+            "checks": [[c.kind, c.for_suite(suite)] for c in self.checks],
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
 
     def expected(self, suite: str, size: str, step: int | None) -> bool | None:
         """Whether the claim should hold at this cell (suites without an entry: everywhere;
@@ -335,6 +347,15 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
             path + ("attention_shift",),
             "attention_shift reads IOI's END, IO and S1 positions: task 'ioi' only",
         )
+    if "tolerance" in body and isinstance(body["tolerance"], dict):
+        direction = registry.bad_direction(kind, body)
+        for given in body["tolerance"]:
+            if given != direction:
+                yield (
+                    path + ("tolerance", given),
+                    f"this check's value is better {'high' if direction == 'may_fall' else 'low'}: "
+                    f"give how far it {direction.replace('_', ' ')} ({direction}: ...)",
+                )
     if kind == "behaviour" and ("min" in body) == ("max" in body):
         yield path, "give exactly one threshold: min (holds when metric >= min) or max (metric <= max)"
     selectors: dict[tuple, dict]

@@ -22,6 +22,7 @@ class Entry:
     tasks: tuple = ()  # scores and roles: tasks whose data they need (empty: weights only)
     lower_is_better: bool = False  # metrics: a loss (damage is an increase)
     rule: tuple = ()  # roles: (score, ">=" or ">", threshold) conditions, all must hold
+    tolerance: float | str = 0.1  # metrics, scores: how far a fine-tune may move it the bad way
 
     def load(self) -> Any:
         module, _, name = self.target.partition(":")
@@ -73,37 +74,44 @@ METRICS = {
         "mechanisms.measure.metrics:logit_diff",
         "mean logit(correct) - logit(wrong) at the answer position",
         answer="pair",
+        tolerance="20%",
     ),
     "pair_accuracy": Entry(
         "mechanisms.measure.metrics:pair_accuracy",
         "fraction of prompts with logit(correct) > logit(wrong)",
         answer="pair",
+        tolerance=0.05,
     ),
     "prob_diff": Entry(
         "mechanisms.measure.metrics:prob_diff",
         "mean sum p(correct group) - sum p(wrong group) (the paper's group-sum prob diff)",
         answer="group",
+        tolerance="20%",
     ),
     "group_accuracy": Entry(
         "mechanisms.measure.metrics:group_accuracy",
         "fraction of prompts where the correct group has more probability mass",
         answer="group",
+        tolerance=0.05,
     ),
     "top1_accuracy": Entry(
         "mechanisms.measure.metrics:top1_accuracy",
         "fraction of prompts whose argmax over the vocabulary is the answer",
         answer="target",
+        tolerance=0.05,
     ),
     "repeat_loss": Entry(
         "mechanisms.measure.metrics:repeat_loss",
         "mean next-token loss (nats) on the second copy of the span",
         answer="sequence",
         lower_is_better=True,
+        tolerance=0.25,  # nats: a trained model's repeat loss is near 0, so no relative rule
     ),
     "loss_drop": Entry(
         "mechanisms.measure.metrics:loss_drop",
         "loss on the first copy minus loss on the second copy (nats)",
         answer="sequence",
+        tolerance="20%",
     ),
 }
 
@@ -236,6 +244,34 @@ CHECK_KINDS = {
     ),
 }
 ABLATIONS = ("zero", "mean", "interchange", "resample")
+
+# The gate (a fine-tune against its base): how far a check's headline may move the bad way when
+# the spec gives no ``tolerance``. Metrics and head scores carry their own (above: relative for
+# unbounded metrics such as the logit difference, absolute for accuracies and scores in [0, 1]);
+# damages, path damages and shares are fractions and may move by this much.
+FRACTION_TOLERANCE = 0.1
+
+
+def bad_direction(kind: str, fields: dict) -> str:
+    """``may_fall`` where a check's headline is better high (``min`` thresholds, scores,
+    damages), ``may_rise`` where it is better low (``max`` thresholds, a role whose rule asks
+    for low scores): the name of the tolerance a spec may give it."""
+    if kind == "behaviour":
+        return "may_rise" if "max" in fields else "may_fall"
+    if kind == "heads" and fields.get("role"):
+        return "may_rise" if ROLES[fields["role"]].rule[0][1].startswith("<") else "may_fall"
+    return "may_fall"
+
+
+def default_tolerance(kind: str, fields: dict) -> float | str:
+    """The tolerance a check of ``kind`` gets when its spec names none."""
+    if kind == "behaviour":
+        return METRICS[fields["metric"]].tolerance
+    if kind == "heads" and fields.get("score"):
+        return HEAD_SCORES[fields["score"]].tolerance
+    if kind == "heads" and fields.get("role"):
+        return HEAD_SCORES[ROLES[fields["role"]].rule[0][0]].tolerance
+    return FRACTION_TOLERANCE
 
 
 def roles_table() -> str:

@@ -37,6 +37,23 @@ _SUITE_OVERRIDES = {
 }
 
 
+_AMOUNT = {
+    "type": ["number", "string"],
+    "minimum": 0,
+    "pattern": r"^\d+(\.\d+)?%$",
+    "description": "a number (absolute) or a percentage of the base's value, e.g. '20%'",
+}
+_TOLERANCE = {
+    "type": "object",
+    "description": "gating a fine-tune: how far this check's value may move from the base's "
+    "(default: the registry's tolerance for its metric or score)",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "maxProperties": 1,
+    "properties": {"may_fall": _AMOUNT, "may_rise": _AMOUNT},
+}
+
+
 def _selector() -> dict:
     return {
         "type": "object",
@@ -67,6 +84,7 @@ def _check_fields() -> dict:
                 "min": _NUMBER,
                 "max": _NUMBER,
                 "on": {"enum": ["clean", "corrupted"]},
+                "tolerance": _TOLERANCE,
                 "by_suite": _SUITE_OVERRIDES,
             },
         },
@@ -77,6 +95,7 @@ def _check_fields() -> dict:
             "properties": {
                 **_selector()["properties"],
                 "at_least": {"type": "integer", "minimum": 1},
+                "tolerance": _TOLERANCE,
                 "by_suite": _SUITE_OVERRIDES,
             },
         },
@@ -90,6 +109,7 @@ def _check_fields() -> dict:
                 "metric": metric,
                 "method": {"enum": list(registry.ABLATIONS)},
                 "min_drop": _NUMBER,
+                "tolerance": _TOLERANCE,
                 "by_suite": _SUITE_OVERRIDES,
             },
         },
@@ -108,6 +128,7 @@ def _check_fields() -> dict:
                 "normalise": {"enum": ["gap", "clean"]},
                 "attention_shift": {"type": "boolean"},
                 "at_least": {"type": "integer", "minimum": 1},
+                "tolerance": _TOLERANCE,
                 "by_suite": _SUITE_OVERRIDES,
             },
         },
@@ -126,6 +147,7 @@ def _check_fields() -> dict:
                 },
                 "score": {"enum": sorted(registry.HEAD_SCORES)},
                 "min": _NUMBER,
+                "tolerance": _TOLERANCE,
                 "by_suite": _SUITE_OVERRIDES,
             },
         },
@@ -175,6 +197,7 @@ def spec_schema() -> dict:
                 "properties": {
                     "name": {"enum": sorted(registry.TASKS)},
                     "params": {"type": "object"},
+                    "tolerance": _TOLERANCE,
                     "by_suite": _SUITE_OVERRIDES,
                 },
             },

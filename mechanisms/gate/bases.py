@@ -1,0 +1,49 @@
+"""Where a candidate's base claim comes from: the base measured earlier in this run (on this
+worker: the scheduler keeps a gate's cells together, base first) or a stored baseline file."""
+
+from __future__ import annotations
+
+from . import baseline
+
+# spec id -> the base's record, filled when the base's cell runs in this process
+IN_RUN: dict[str, dict] = {}
+
+
+class GateError(Exception):
+    """A candidate that cannot be compared with its base; the message says why and what to do."""
+
+
+def base_for(spec, suite: str, baseline_path: str | None) -> dict:
+    """The base's record (or baseline entry) for ``spec``, or a ``GateError``."""
+    if baseline_path:
+        document = baseline.load(baseline_path)
+        entry = document["claims"].get(spec.id)
+        changes = baseline.claim_key_changes(entry, spec, suite)
+        if changes:
+            raise GateError(
+                f"baseline {baseline_path} does not match this claim: {'; '.join(changes)}. "
+                + baseline.rerecord_hint(baseline_path)
+            )
+        return {
+            **entry,
+            "model": document["base"]["model"],
+            "tokenizer_sha256": document["base"]["tokenizer_sha256"],
+        }
+    record = IN_RUN.get(spec.id)
+    if record is None:
+        raise GateError(
+            "the base's cell of this claim did not run before this candidate (deselected with -k, "
+            "or the base is missing): nothing to compare with"
+        )
+    return {**record, "tokenizer_sha256": record.get("provenance", {}).get("tokenizer_sha256")}
+
+
+def same_tokenizer(base: dict, candidate: dict) -> None:
+    """Values of two models that tokenize differently are not comparable."""
+    ours = candidate.get("provenance", {}).get("tokenizer_sha256")
+    theirs = base.get("tokenizer_sha256")
+    if ours and theirs and ours != theirs:
+        raise GateError(
+            f"the candidate's tokenizer (sha256 {ours}) is not its base's ({theirs}): "
+            "prompts differ, so their values cannot be compared"
+        )

@@ -1,0 +1,77 @@
+"""Judge a candidate's measured claim against its base's, claim by claim.
+
+* The base held the claim: the candidate must hold it too, and every check's headline must stay
+  within its tolerance of the base's (``tolerance.py``). Otherwise the claim fails, naming the
+  base value, the candidate value and the tolerance.
+* The base did not hold it: reported, not required (a candidate that gained it passes).
+* The base's measurement failed, or is missing: the candidate cannot be judged (an error).
+"""
+
+from __future__ import annotations
+
+from .tolerance import Tolerance
+
+
+def judge(base: dict, candidate: dict, checks: list) -> dict:
+    """``checks``: the spec's ``(kind, fields)`` for this suite, in order. Returns the record's
+    ``gate`` entry: ``required``, ``verdict`` (pass / fail / not required), ``reasons`` and
+    per check the base and candidate values with the tolerance."""
+    required = base.get("outcome") == "holds"
+    rows, reasons = [], []
+    for i, (kind, fields) in enumerate(checks):
+        tolerance = Tolerance.for_check(kind, fields)
+        b = _headline(base, i)
+        c = _headline(candidate, i)
+        within = None if b is None or c is None else tolerance.within(b, c)
+        label = candidate["checks"][i]["check"] if i < len(candidate.get("checks", [])) else f"check {i}"
+        name = (
+            (candidate["checks"][i].get("headline") or {}).get("name", "value")
+            if i < len(candidate.get("checks", []))
+            else "value"
+        )
+        rows.append(
+            {
+                "check": label,
+                "name": name,
+                "base": b,
+                "candidate": c,
+                "tolerance": tolerance.as_dict(),
+                "within": within,
+            }
+        )
+        if required and within is False and b is not None and c is not None:
+            reasons.append(
+                f"{label} {name}: base {b:.4g} -> candidate {c:.4g}; {tolerance.text()} ({_allowed(tolerance, b)})"
+            )
+    if required and candidate.get("outcome") != "holds":
+        failed = [f"{c['check']}: {c['summary']}" for c in candidate.get("checks", []) if not c["holds"]]
+        reasons.insert(
+            0,
+            "the claim held on the base and does not hold here: "
+            + "; ".join(failed or [str(candidate.get("error"))]),
+        )
+    verdict = "not required" if not required else ("fail" if reasons else "pass")
+    return {
+        "required": required,
+        "verdict": verdict,
+        "reasons": reasons,
+        "checks": rows,
+        "base_outcome": base.get("outcome"),
+    }
+
+
+def _headline(record: dict, index: int) -> float | None:
+    checks = record.get("checks") or []
+    if index >= len(checks):
+        return None
+    value = (checks[index].get("headline") or {}).get("value")
+    return None if value is None else float(value)
+
+
+def _allowed(tolerance: Tolerance, base: float) -> str:
+    bound = (
+        base - tolerance.allowed(base)
+        if tolerance.direction == "may_fall"
+        else base + tolerance.allowed(base)
+    )
+    return f"{'at least' if tolerance.direction == 'may_fall' else 'at most'} {bound:.4g}"

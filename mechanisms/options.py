@@ -1,0 +1,42 @@
+"""Command-line options whose values are paths, and the one way they can mislead pytest.
+
+pytest picks the rootdir and reads ``pytest.ini`` (``testpaths``, ``addopts``) before it knows
+any plugin's options, so in ``--model /tmp/ft`` it takes ``/tmp/ft`` for a test path: the ini
+file is looked for above ``/tmp/ft``, not found, and the run collects whatever lies in the
+current directory (once: the project's whole test suite instead of 11 spec cells). The ``=`` form
+(``--model=/tmp/ft``) is one argument and safe. The plugin cannot redo pytest's ini search, so it
+stops at once with a one-line message when a path option's value was given after a space, exists
+outside the directory pytest runs in, and so may have moved the rootdir.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+PATH_OPTIONS = (
+    "--mech-report",
+    "--model",
+    "--baseline-model",
+    "--baseline",
+    "--update-baseline",
+    "--mech-summary",
+)
+
+
+def space_form_problem(args: list[str] | tuple[str, ...], invocation_dir: Path) -> str | None:
+    """The message for the first path option given as ``--opt VALUE`` with a value that pytest
+    may have read as a test path outside ``invocation_dir``; None when there is none."""
+    here = invocation_dir.resolve()
+    for option, value in itertools.pairwise(args):
+        if option not in PATH_OPTIONS or value.startswith("-"):
+            continue
+        path = (invocation_dir / value.partition("@")[0]).resolve() if value else None
+        if path is None or not path.exists() or path == here or here in path.parents:
+            continue
+        return (
+            f"{option} {value}: write {option}={value} (with a space pytest takes an existing path "
+            "for a test path while it looks for pytest.ini, before plugin options exist, and "
+            "would pick the wrong rootdir and tests)"
+        )
+    return None
