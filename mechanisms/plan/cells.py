@@ -6,6 +6,7 @@ every xdist worker collects the same items in the same order.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from .checkpoints import SelectionError, select_steps, step_label
 from .derive import derived_size
@@ -106,7 +107,8 @@ def gate_cells(suite_name: str, models: list[str], base: str | None, gated: bool
 def extra_cell(reference: str, suite_name: str, role: str = "", rank: int = 0) -> Cell:
     """``ID_OR_PATH[@REV]`` as a cell judged like the chosen suite (its thresholds and BOS policy)."""
     model_id, _, revision = reference.partition("@")
-    if model_id.endswith(".gguf") or "/" not in model_id or model_id.startswith((".", "/", "~")):
+    local = model_id.endswith(".gguf") or model_id.startswith((".", "/", "~")) or Path(model_id).exists()
+    if local or "/" not in model_id:
         size = model_id.rstrip("/").split("/")[-1] or model_id
     else:
         size = model_id

@@ -78,13 +78,14 @@ def test_unavailable_model_fails_fast_and_says_how_to_prefetch(project, monkeypa
     assert time.perf_counter() - start < 60
 
 
-def test_an_extra_model_is_gated_like_the_suite(project):
-    """--model adds a row (e.g. a fine-tune) that must hold every claim; here the random init fails."""
-    result = project.runpytest_subprocess("--checkpoints=final", "--model-sizes=zoo-890k",
-                               "--model=pytest-mechanisms/zoo-890k@step0", "--mech-report=rep")
+def test_an_extra_model_is_judged_against_its_base(project):
+    """--model against --baseline-model (e.g. a fine-tune against its base): the random init
+    loses both claims zoo-890k holds. The base's own cells are the reference and pass."""
+    result = project.runpytest_subprocess("--model-sizes=none", "--baseline-model=pytest-mechanisms/zoo-890k@step2048",
+                                          "--model=pytest-mechanisms/zoo-890k@step0", "--mech-report=rep")
     result.assert_outcomes(passed=2, failed=2)
     assert result.ret == 1
-    result.stdout.fnmatch_lines(["*claim does not hold on this extra --model, which is expected to hold every claim*"])
+    result.stdout.fnmatch_lines(["*induction-heads v1 @ pytest-mechanisms/zoo-890k@step0: the candidate lost what its base*"])
 
 
 def test_bad_option_values_are_reported(project):

@@ -1,0 +1,108 @@
+"""The gate's rules on constructed records: tolerances, the claim-by-claim judgement, baseline
+keys, the derived size of an extra model, and the space-form path options (no model)."""
+
+import json
+import struct
+
+import pytest
+
+from mechanisms.gate import baseline
+from mechanisms.gate.judge import judge
+from mechanisms.gate.tolerance import Tolerance
+from mechanisms.options import space_form_problem
+from mechanisms.plan.derive import parameter_count
+from mechanisms.report.summary import gate_tables
+from mechanisms.spec.loader import SpecError, load_spec
+
+BEHAVIOUR = ("behaviour", {"metric": "logit_diff", "min": 1.0})
+HEADS = ("heads", {"score": "induction", "min": 0.4})
+
+
+def cell(outcome, *values, op=(">=", ">=")):
+    checks = [{"check": f"c[{i}]", "holds": outcome == "holds", "summary": "s",
+               "headline": {"name": "v", "value": v, "threshold": 1.0, "op": op[i]}} for i, v in enumerate(values)]
+    return {"outcome": outcome, "holds": outcome == "holds", "checks": checks, "model": "m"}
+
+
+def test_tolerances_relative_absolute_and_their_direction():
+    assert Tolerance.for_check(*BEHAVIOUR).text() == "may fall by at most 20%"  # logit_diff's default
+    assert Tolerance.for_check(*HEADS).text() == "may fall by at most 0.1"
+    loss = Tolerance.for_check("behaviour", {"metric": "repeat_loss", "max": 1.0})
+    assert loss.direction == "may_rise" and loss.within(0.0005, 0.2) and not loss.within(0.0005, 0.3)
+    given = Tolerance.for_check("behaviour", {"metric": "logit_diff", "min": 1, "tolerance": {"may_fall": "5%"}})
+    assert given.source == "spec" and given.within(8.0, 7.61) and not given.within(8.0, 7.59)
+    assert given.within(-2.0, -2.09) and not given.within(-2.0, -2.11)  # relative to |base|
+    role = Tolerance.for_check("heads", {"role": "direct_effect_heads"})
+    assert role.direction == "may_rise"  # a direct effect is better low (more negative)
+
+
+def test_a_claim_the_base_held_must_hold_and_stay_within_tolerance():
+    base = cell("holds", 8.0, 0.9)
+    kept = judge(base, cell("holds", 7.0, 0.85), [BEHAVIOUR, HEADS])
+    assert kept["verdict"] == "pass" and kept["required"]
+    weaker = judge(base, cell("holds", 6.0, 0.85), [BEHAVIOUR, HEADS])  # -25% > 20%
+    assert weaker["verdict"] == "fail"
+    assert weaker["reasons"] == ["c[0] v: base 8 -> candidate 6; may fall by at most 20% (at least 6.4)"]
+    lost = judge(base, cell("absent", 7.9, 0.85), [BEHAVIOUR, HEADS])
+    assert lost["verdict"] == "fail" and lost["reasons"][0].startswith("the claim held on the base")
+
+
+def test_a_claim_absent_on_the_base_is_reported_not_required():
+    result = judge(cell("absent", 0.5), cell("absent", 0.1), [BEHAVIOUR])
+    assert result["verdict"] == "not required" and not result["required"] and result["reasons"] == []
+    assert result["checks"][0]["within"] is False  # still measured and shown
+
+
+def test_summary_table_names_base_candidate_change_and_verdict():
+    record = {"spec": "ioi-behaviour", "model": "ft", "outcome": "holds",
+              "gate": {"base": "base", "base_outcome": "holds", **judge(cell("holds", 8.0), cell("holds", 6.0), [BEHAVIOUR])}}
+    text = gate_tables([record])
+    assert "### Mechanism gate: ft against base" in text
+    assert "| ioi-behaviour | ✓ v 8 | ✓ v 6 | -25% (may fall 20%) | ❌ FAIL |" in text
+    assert "1 of 1 required claims failed." in text
+
+
+def test_baseline_key_names_what_changed(tmp_path):
+    spec_file = tmp_path / "s.mech.yaml"
+    spec_file.write_text("format: 1\nid: s\nversion: 1\nclaim: c\ntask: {name: ioi}\n"
+                         "checks:\n  - behaviour: {metric: logit_diff, min: 1}\n")
+    spec = load_spec(spec_file)
+    entry = {"spec_version": 1, "spec_sha256": spec.digest("zoo")}
+    assert baseline.claim_key_changes(entry, spec, "zoo") == []
+    spec_file.write_text(spec_file.read_text().replace("min: 1", "min: 2"))
+    changed = baseline.claim_key_changes(entry, load_spec(spec_file), "zoo")
+    assert changed == ["the spec's task, parameters or checks (thresholds, prompts' seed)"]
+    assert baseline.claim_key_changes(None, spec, "zoo") == ["spec 's' is not in the baseline"]
+    document = {"suite": "zoo", "base": {"prepend_bos": True}, "device": "cpu",
+                "libraries": {"torch": "2.13.0", "transformers": "5.23.0"}}
+    changes = baseline.run_key_changes(document, "zoo", True, "cpu", {"torch": "2.14.0", "transformers": "5.23.0"})
+    assert "torch 2.13.0 -> 2.14.0" in changes and not any("transformers" in c for c in changes)
+
+
+def test_a_tolerance_in_the_wrong_direction_is_a_spec_error(tmp_path):
+    spec_file = tmp_path / "s.mech.yaml"
+    spec_file.write_text("format: 1\nid: s\nversion: 1\nclaim: c\ntask: {name: ioi}\n"
+                         "checks:\n  - behaviour: {metric: logit_diff, min: 1, tolerance: {may_rise: 1}}\n")
+    with pytest.raises(SpecError, match=r"s.mech.yaml:7: checks\[0\].behaviour.tolerance.may_rise: .*better high"):
+        load_spec(spec_file)
+
+
+def test_parameter_count_reads_safetensors_headers(tmp_path):
+    header = json.dumps({"a": {"dtype": "F16", "shape": [3, 4], "data_offsets": [0, 24]},
+                         "b": {"dtype": "F16", "shape": [5], "data_offsets": [24, 34]},
+                         "__metadata__": {"format": "pt"}}).encode()
+    (tmp_path / "model.safetensors").write_bytes(struct.pack("<Q", len(header)) + header + bytes(34))
+    assert parameter_count(tmp_path) == 17
+    assert parameter_count(tmp_path / "missing") is None
+
+
+def test_space_form_path_options_are_caught_only_where_they_mislead(tmp_path):
+    outside = tmp_path / "ft"
+    outside.mkdir()
+    project = tmp_path / "project"
+    (project / "rep").mkdir(parents=True)
+    message = space_form_problem(["--model-sizes", "all", "--model", str(outside)], project)
+    assert message.startswith(f"--model {outside}: write --model={outside} ")
+    assert space_form_problem([f"--model={outside}"], project) is None  # the = form is one argument
+    assert space_form_problem(["--mech-report", "rep"], project) is None  # inside: same rootdir
+    assert space_form_problem(["--mech-report", str(tmp_path / "new")], project) is None  # not there yet
