@@ -158,7 +158,19 @@ class SpecItem(pytest.Item):
     def _base(self) -> dict:
         from .gate.bases import base_for
 
-        return base_for(self.spec, self.cell.suite, self.config.stash[OPTIONS_KEY].get("baseline"))
+        options = self.config.stash[OPTIONS_KEY]
+        return base_for(self.spec, self.cell.suite, options.get("baseline"), self._measure_base)
+
+    def _measure_base(self) -> dict:
+        """The base's cell of this spec, measured here because its own item did not run first
+        (deselected by ``-k`` or ``--lf``)."""
+        from .measure.evaluation import base_record, measure
+
+        base = next(c for c in self.config.stash[PLAN_KEY].cells if c.role == "base")
+        record = base_record(self.spec, base)
+        record.update(measure(self.spec, base, self.config.stash[OPTIONS_KEY]))
+        record["outcome"] = "holds" if record["holds"] else "absent"
+        return record
 
     def _compare(self, base: dict, record: dict) -> None:
         from .gate.bases import same_tokenizer

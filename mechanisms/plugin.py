@@ -369,6 +369,21 @@ def _finish_gate(config: pytest.Config, records: list[dict], complete: bool) -> 
         config.stash[BASELINE_KEY] = f"baseline: {path} ({len(base)} claims of {base[0]['model']})"
 
 
+def _extra_model_lines(records: list[dict]) -> list[str]:
+    """How each extra model without a base was judged (the expectations of which size)."""
+    seen = {}
+    for r in records:
+        if r.get("extra_model") and not r.get("role"):
+            seen[r["model"]] = r.get("derived_from")
+    return [
+        f"extra model {model}: judged by {size}'s expectations at its last checkpoint (same parameter count)"
+        if size
+        else f"extra model {model}: no size of the suite has its parameter count; measured and reported, "
+        "not asserted (gate it with --baseline-model or --baseline)"
+        for model, size in sorted(seen.items())
+    ]
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return
@@ -398,6 +413,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             red=ours,
             yellow=not ours,
         )
+    for line in _extra_model_lines(_CURRENT["records"]):
+        terminalreporter.write_line(line)
     if config.stash.get(SUMMARY_KEY, ""):
         terminalreporter.section("mechanism gate")
         for line in config.stash[SUMMARY_KEY].splitlines():

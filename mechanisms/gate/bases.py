@@ -1,7 +1,10 @@
 """Where a candidate's base claim comes from: the base measured earlier in this run (on this
-worker: the scheduler keeps a gate's cells together, base first) or a stored baseline file."""
+worker: the scheduler keeps a gate's cells together, base first), measured on demand when its
+cell was deselected (``-k``, ``--lf``), or a stored baseline file."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from . import baseline
 
@@ -13,8 +16,11 @@ class GateError(Exception):
     """A candidate that cannot be compared with its base; the message says why and what to do."""
 
 
-def base_for(spec, suite: str, baseline_path: str | None) -> dict:
-    """The base's record (or baseline entry) for ``spec``, or a ``GateError``."""
+def base_for(
+    spec, suite: str, baseline_path: str | None, measure_base: Callable[[], dict] | None = None
+) -> dict:
+    """The base's record (or baseline entry) for ``spec``, or a ``GateError``. ``measure_base``
+    measures the base's cell of ``spec`` when it has not run here."""
     if baseline_path:
         document = baseline.load(baseline_path)
         entry = document["claims"].get(spec.id)
@@ -30,11 +36,10 @@ def base_for(spec, suite: str, baseline_path: str | None) -> dict:
             "tokenizer_sha256": document["base"]["tokenizer_sha256"],
         }
     record = IN_RUN.get(spec.id)
+    if record is None and measure_base is not None:
+        record = IN_RUN[spec.id] = measure_base()
     if record is None:
-        raise GateError(
-            "the base's cell of this claim did not run before this candidate (deselected with -k, "
-            "or the base is missing): nothing to compare with"
-        )
+        raise GateError("this claim has no base in this run (no --baseline-model): nothing to compare with")
     return {**record, "tokenizer_sha256": record.get("provenance", {}).get("tokenizer_sha256")}
 
 

@@ -122,13 +122,16 @@ def test_each_checkpoint_loads_once_and_ids_match_a_plain_run(project, workers):
 
 
 def test_last_failed_reruns_only_the_failed_cell(project):
-    """--lf must find spec items again (pytest 9.2 compares structured node ids)."""
-    args = ("--model-sizes=zoo-890k", "--checkpoints=final", "--model=pytest-mechanisms/zoo-890k@step0")
+    """--lf must find spec items again (pytest 9.2 compares structured node ids); the rerun
+    deselects the base's cells, so each candidate measures its base on demand."""
+    args = ("--model-sizes=none", "--baseline-model=pytest-mechanisms/zoo-890k@step2048",
+            "--model=pytest-mechanisms/zoo-890k@step0")
     first = project.runpytest_subprocess(*args)
     first.assert_outcomes(passed=2, failed=2)
     again = project.runpytest_subprocess(*args, "--lf")
     again.assert_outcomes(failed=2)
     assert again.ret == 1 and "known failures not in selected tests" not in again.stdout.str()
+    again.stdout.fnmatch_lines(["*the candidate lost what its base (pytest-mechanisms/zoo-890k) had*"])
 
 
 def test_a_project_without_specs_runs_as_without_the_plugin(pytester):

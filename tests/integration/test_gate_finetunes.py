@@ -85,6 +85,7 @@ def test_without_a_base_an_extra_model_gets_the_expectations_of_its_size(project
     expectations apply, so the name-mover claim (absent there) is an xfail, not a failure."""
     result = project.runpytest_subprocess("--model-sizes=none", BENIGN, "--mech-report=rep")
     result.assert_outcomes(passed=3, xfailed=1)
+    result.stdout.fnmatch_lines(["*extra model zoo-890k-benign: judged by zoo-890k's expectations at its last checkpoint*"])
     cells = json.loads((project.path / "rep" / "results.json").read_text())["cells"]
     assert {c["derived_from"] for c in cells} == {"zoo-890k"}
     assert {c["spec"]: c["expected"] for c in cells}["name-movers-drive-ioi"] is False
