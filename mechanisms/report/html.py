@@ -25,6 +25,7 @@ from .records import (
     tokens_text,
     value_text,
 )
+from .summary import HEADER, gates
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1180px;padding:0 20px 80px;color:#1b1f24}
@@ -48,6 +49,7 @@ border:1px solid #8c959f;border-radius:6px;box-shadow:0 4px 16px #0003;padding:1
 #details pre{white-space:pre-wrap;font-size:11px;background:#f6f8fa;padding:6px}
 #details button{float:right}
 .ok{color:#2e7d32}.fail{color:#c62828}
+table.gate td,table.gate th{text-align:left;border-bottom:1px solid #eee}
 """
 
 SCRIPT = """
@@ -89,13 +91,29 @@ def render(records: list[dict], run: dict | None = None, figures: dict | None = 
         "<title>Mechanism report</title>"
         f"<style>{CSS}</style></head><body>\n"
         f"<h1>Mechanism report</h1>\n{_run_section(run or {}, records)}\n"
-        f"<nav><ul>{nav}</ul></nav>\n<p class=legend>{html.escape(LEGEND)}. "
+        f"{_gate_section(records)}<nav><ul>{nav}</ul></nav>\n<p class=legend>{html.escape(LEGEND)}. "
         "Each cell shows the first check's value; hover for every check, click for its details.</p>\n"
         + "\n".join(sections)
         + '\n<div id="details"></div>\n'
         f'<script type="application/json" id="cells">{data}</script>\n'
         f"<script>{SCRIPT}</script>\n</body></html>\n"
     )
+
+
+def _gate_section(records: list[dict]) -> str:
+    """The gate's verdicts first, where the run gated candidates (the summary's table)."""
+    parts = []
+    for gate in gates(records):
+        head = "".join(f"<th>{h}</th>" for h in HEADER)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in gate["rows"]
+        )
+        reasons = "".join(f"<li><b>{html.escape(s)}</b>: {html.escape(r)}</li>" for s, r in gate["reasons"])
+        parts.append(
+            f'<section class="gate"><h2>Gate: {html.escape(gate["candidate"])} against {html.escape(gate["base"])}</h2>'
+            f'<table class="gate"><tr>{head}</tr>{rows}</table><p>{html.escape(gate["tally"])}</p><ul>{reasons}</ul></section>'
+        )
+    return "\n".join(parts)
 
 
 def _anchor(i: int) -> str:

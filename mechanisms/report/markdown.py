@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from .curves import headline_of
 from .records import EMERGES_NOTE, LEGEND, cell_symbol, column_label, matrices, onset_rows, value_text
+from .summary import gate_tables
 
 
 def render(records: list[dict], images: dict[tuple, str], run: dict | None = None) -> str:
     """``images``: ``{(spec, suite, check index): path relative to report.md}``."""
     parts = ["# Mechanism report", "", _run_line(run or {}, len(records)), "", LEGEND + ".", ""]
+    gate = gate_tables(records)
+    if gate:
+        parts += [gate, ""]
     for key, m in sorted(matrices(records).items()):
         spec, suite = key
         parts += [f"## {spec} v{m['version']} ({suite})", "", m["claim"], ""]

@@ -11,37 +11,48 @@ from .records import value_text
 MARK = {"pass": "✅ pass", "fail": "❌ FAIL", "not required": "· not required"}
 
 
-def gate_tables(records: list[dict]) -> str:
-    """Markdown for every candidate in ``records``; empty when the run gated nothing."""
+HEADER = ("claim", "base", "candidate", "change", "verdict")
+
+
+def gates(records: list[dict]) -> list[dict]:
+    """Per candidate: its base, one row per claim (``HEADER``'s cells), the tally, the reasons."""
     by_candidate: defaultdict[str, list[dict]] = defaultdict(list)
     for record in records:
         if record.get("gate") or record.get("role") == "candidate":
-            by_candidate[f"{record['model']}"].append(record)
-    parts = []
+            by_candidate[record["model"]].append(record)
+    out = []
     for model, rows in sorted(by_candidate.items()):
-        base = next((r["gate"]["base"] for r in rows if r.get("gate")), "its base")
-        parts += [f"### Mechanism gate: {model} against {base}", ""]
-        parts += ["| claim | base | candidate | change | verdict |", "|---|---|---|---|---|"]
-        parts += [_row(r) for r in sorted(rows, key=lambda r: r["spec"])]
         failed = sum(1 for r in rows if _verdict(r) in ("fail", "error"))
         required = sum(1 for r in rows if (r.get("gate") or {}).get("required"))
-        parts += [
-            "",
-            f"{failed} of {required} required claims failed."
-            if failed
-            else f"All {required} required claims kept.",
-        ]
-        reasons = [
-            f"- **{r['spec']}**: {reason}"
-            for r in rows
-            for reason in (r.get("gate") or {}).get("reasons", [])
-        ]
+        reasons = [(r["spec"], reason) for r in rows for reason in (r.get("gate") or {}).get("reasons", [])]
         reasons += [
-            f"- **{r['spec']}**: could not compare: {r.get('error')}"
-            for r in rows
-            if r.get("outcome") == "error"
+            (r["spec"], f"could not compare: {r.get('error')}") for r in rows if r.get("outcome") == "error"
         ]
-        parts += ([""] + reasons if reasons else []) + [""]
+        out.append(
+            {
+                "candidate": model,
+                "base": next((r["gate"]["base"] for r in rows if r.get("gate")), "its base"),
+                "rows": [_row(r) for r in sorted(rows, key=lambda r: r["spec"])],
+                "tally": f"{failed} of {required} required claims failed."
+                if failed
+                else f"All {required} required claims kept.",
+                "reasons": reasons,
+            }
+        )
+    return out
+
+
+def gate_tables(records: list[dict]) -> str:
+    """Markdown for every candidate in ``records``; empty when the run gated nothing."""
+    parts = []
+    for gate in gates(records):
+        parts += [f"### Mechanism gate: {gate['candidate']} against {gate['base']}", ""]
+        parts += ["| " + " | ".join(HEADER) + " |", "|---" * len(HEADER) + "|"]
+        parts += ["| " + " | ".join(row) + " |" for row in gate["rows"]]
+        parts += ["", gate["tally"]]
+        if gate["reasons"]:
+            parts += [""] + [f"- **{spec}**: {reason}" for spec, reason in gate["reasons"]]
+        parts.append("")
     return "\n".join(parts)
 
 
@@ -51,15 +62,15 @@ def _verdict(record: dict) -> str:
     return record["gate"]["verdict"]
 
 
-def _row(record: dict) -> str:
+def _row(record: dict) -> list[str]:
     gate = record.get("gate")
     if not gate:
-        return f"| {record['spec']} | | error | | ❌ ERROR |"
+        return [record["spec"], "", "error", "", "❌ ERROR"]
     row = _decisive(gate)
     symbol = {"holds": "✓", "absent": "✗"}
     base = f"{symbol.get(gate['base_outcome'], '?')} {_value(row, 'base')}"
     candidate = f"{symbol.get(record['outcome'], '?')} {_value(row, 'candidate')}"
-    return f"| {record['spec']} | {base} | {candidate} | {_change(row)} | {MARK[gate['verdict']]} |"
+    return [record["spec"], base, candidate, _change(row), MARK[gate["verdict"]]]
 
 
 def _decisive(gate: dict) -> dict:
