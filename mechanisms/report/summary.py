@@ -8,14 +8,15 @@ from collections import defaultdict
 
 from .records import value_text
 
-MARK = {"pass": "✅ pass", "fail": "❌ FAIL", "not required": "· not required"}
+MARK = {"pass": "✅ pass", "fail": "❌ FAIL", "not required": "· not required", "error": "❌ ERROR"}
 
 
 HEADER = ("claim", "base", "candidate", "change", "verdict")
 
 
 def gates(records: list[dict]) -> list[dict]:
-    """Per candidate: its base, one row per claim (``HEADER``'s cells), the tally, the reasons."""
+    """Per candidate: its base, one row per claim (``HEADER``'s cells; the verdict as pass, fail,
+    not required or error), the tally, the reasons."""
     by_candidate: defaultdict[str, list[dict]] = defaultdict(list)
     for record in records:
         if record.get("gate") or record.get("role") == "candidate":
@@ -48,7 +49,7 @@ def gate_tables(records: list[dict]) -> str:
     for gate in gates(records):
         parts += [f"### Mechanism gate: {gate['candidate']} against {gate['base']}", ""]
         parts += ["| " + " | ".join(HEADER) + " |", "|---" * len(HEADER) + "|"]
-        parts += ["| " + " | ".join(row) + " |" for row in gate["rows"]]
+        parts += ["| " + " | ".join([*row[:-1], MARK[row[-1]]]) + " |" for row in gate["rows"]]
         parts += ["", gate["tally"]]
         if gate["reasons"]:
             parts += [""] + [f"- **{spec}**: {reason}" for spec, reason in gate["reasons"]]
@@ -65,12 +66,12 @@ def _verdict(record: dict) -> str:
 def _row(record: dict) -> list[str]:
     gate = record.get("gate")
     if not gate:
-        return [record["spec"], "", "error", "", "❌ ERROR"]
+        return [record["spec"], "", "error", "", "error"]
     row = _decisive(gate)
     symbol = {"holds": "✓", "absent": "✗"}
     base = f"{symbol.get(gate['base_outcome'], '?')} {_value(row, 'base')}"
     candidate = f"{symbol.get(record['outcome'], '?')} {_value(row, 'candidate')}"
-    return [record["spec"], base, candidate, _change(row), MARK[gate["verdict"]]]
+    return [record["spec"], base, candidate, _change(row), gate["verdict"]]
 
 
 def _decisive(gate: dict) -> dict:
