@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).parents[2] / "mechanisms"
 
 
@@ -88,3 +90,13 @@ def test_build_tools_point_at_the_repositorys_fixtures():
 
     assert (build.DEFAULT_OUT / "zoo.json").is_file()
     assert (emergence.ROOT / "docs" / "emergence.md").is_file()
+
+
+def test_every_subpackage_is_in_the_wheel():
+    """pyproject.toml lists packages by hand: a subpackage missing there is missing from the
+    wheel (mechanisms.gate once was; setuptools 84 refused to build)."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    root = PACKAGE.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in PACKAGE.rglob("__init__.py")}
+    assert found - listed == set()
