@@ -8,6 +8,11 @@ Outcomes follow the spec's expectation for the cell: a claim that holds where ex
 a claim that is absent where the spec says it should be absent is an ``xfail``; any
 disagreement fails, so the bundled suite is green exactly when the zoo matches its emergence
 table. A spec that does not parse becomes one failing item; the other specs still run.
+
+A gate's cells differ: the base (``--baseline-model``) is the reference and never fails (absent
+claims are xfails); a candidate (``--model`` with a base or ``--baseline``) fails where it lost a
+claim its base held or moved a value past its tolerance (``gate/``), and a claim absent on the
+base is an xfail (or a pass, if the candidate gained it).
 """
 
 from __future__ import annotations
