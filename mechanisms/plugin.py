@@ -253,6 +253,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    from .gate.bases import IN_RUN
+
+    IN_RUN.clear()  # a base measured by an earlier session in this process is not this run's
     _CURRENT["records"] = session.config.stash[RECORDS_KEY]
     config = session.config
     if hasattr(config, "workerinput"):
