@@ -8,6 +8,7 @@ parallel xdist workers wait for one conversion instead of racing, and cache by t
 
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 from .. import progress
@@ -52,7 +53,9 @@ def _convert(path: Path, target: Path, bars: bool = False) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    (hf_logging.enable_progress_bar if bars else hf_logging.disable_progress_bar)()  # dequantising
+    with warnings.catch_warnings():  # huggingface_hub warns that its own env var overrides it
+        warnings.simplefilter("ignore")
+        (hf_logging.enable_progress_bar if bars else hf_logging.disable_progress_bar)()  # dequantising
 
     staging = target.with_name(target.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
