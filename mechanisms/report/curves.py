@@ -46,9 +46,10 @@ def series(m: dict, index: int) -> dict[str, list[tuple[int, float]]]:
 
 
 def check_indices(m: dict) -> list[int]:
-    """The checks of a claim that have a curve to draw."""
+    """The checks of a claim that have a curve to draw: some size with values at two or more
+    checkpoints (a single point is no curve; such runs also skip importing matplotlib)."""
     n_checks = max((len(r.get("checks", [])) for r in m["cells"].values()), default=0)
-    return [i for i in range(n_checks) if series(m, i)]
+    return [i for i in range(n_checks) if any(len(points) >= 2 for points in series(m, i).values())]
 
 
 def _headline_meta(m: dict, index: int) -> dict:

@@ -147,7 +147,7 @@ def _section(i: int, key: tuple[str, str], m: dict, cells: dict, drawn: dict) ->
             for (s, u, _), svg in sorted(drawn.items())
             if (s, u) == key
         )
-        or '<p class="no-curve">No curve: no cell of this claim has both a value and a training-token count.</p>'
+        or '<p class="no-curve">No curve: no size of this claim has values at two or more training checkpoints.</p>'
     )
     return (
         f'<section class="spec" id="{_anchor(i)}" data-spec="{html.escape(spec)}">'

@@ -69,10 +69,11 @@ def test_curve_marks_threshold_and_emergence_and_is_reproducible():
     assert curve_svg(m, 0) == svg  # no dates or random ids: the same records give the same file
 
 
-def test_a_claim_without_training_axis_says_so_instead_of_drawing():
-    rows = [record("extra", None, "holds", value=0.9)]
-    page = report_html.render(rows)
-    assert 'class="no-curve"' in page and "<figure" not in page
+def test_a_claim_without_two_checkpoints_says_so_instead_of_drawing():
+    for rows in ([record("extra", None, "holds", value=0.9)],  # no training axis
+                 [record("big", 16, "holds", value=0.9), record("small", 8, "absent", value=0.2)]):  # one point each
+        page = report_html.render(rows)
+        assert 'class="no-curve"' in page and "<figure" not in page
 
 
 def test_text_from_specs_cannot_break_out_of_the_page():
