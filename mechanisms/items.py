@@ -150,7 +150,6 @@ class SpecItem(pytest.Item):
         try:
             base = self._base() if self.cell.role == "candidate" else None  # before measuring
             record.update(measure(self.spec, self.cell, self.config.stash[OPTIONS_KEY]))
-            record["outcome"] = "holds" if record["holds"] else "absent"
             if base is not None:
                 self._compare(base, record)
         except Exception as exc:
@@ -172,10 +171,7 @@ class SpecItem(pytest.Item):
         from .measure.evaluation import base_record, measure
 
         base = next(c for c in self.config.stash[PLAN_KEY].cells if c.role == "base")
-        record = base_record(self.spec, base)
-        record.update(measure(self.spec, base, self.config.stash[OPTIONS_KEY]))
-        record["outcome"] = "holds" if record["holds"] else "absent"
-        return record
+        return {**base_record(self.spec, base), **measure(self.spec, base, self.config.stash[OPTIONS_KEY])}
 
     def _compare(self, base: dict, record: dict) -> None:
         from .gate.bases import same_tokenizer
@@ -224,7 +220,9 @@ class SpecItem(pytest.Item):
             return str(excinfo.value)  # never shown; pytest's traceback formatting cost 0.2 s a cell
         if isinstance(excinfo.value, GateFailure):
             return self._gate_failure(excinfo.value.args[0])
-        if type(excinfo.value).__name__ == "GateError":
+        from .gate.bases import GateError  # light: json and the gate's own modules
+
+        if isinstance(excinfo.value, GateError):
             return (
                 f"{self.spec.id} v{self.spec.version} @ {self.cell.label}: cannot be gated: {excinfo.value}"
             )

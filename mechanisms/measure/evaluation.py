@@ -5,11 +5,10 @@ every check, and return a JSON-ready record with the measured values and their p
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..models.cache import MODELS
-from ..models.loading import LoadedModel, boot, configure_torch, library_versions, tokenizer_digest
+from ..models.loading import LoadedModel, boot, configure_torch, library_versions
 from ..spec import registry
 from .runs import task_run
 
@@ -49,15 +48,17 @@ def measure(spec: Spec, cell: Cell, options: dict) -> dict:
                 "headline": _plain(result.headline),
             }
         )
+    holds = all(c["holds"] for c in checks)
     return {
-        "holds": all(c["holds"] for c in checks),
+        "holds": holds,
+        "outcome": "holds" if holds else "absent",
         "checks": checks,
         "seconds": round(time.perf_counter() - start, 3),
         "loaded_model": MODELS.loads > loads,  # this cell booted the model (once per run and worker)
         "provenance": {
             "model_path": model.path,
             "weights_sha256": model.weights_sha256,
-            "tokenizer_sha256": tokenizer_digest(Path(model.path)) if Path(model.path).is_dir() else "",
+            "tokenizer_sha256": model.tokenizer_sha256,
             "dtype": "float32",
             "device": options.get("device", "cpu"),
             "prepend_bos": model.prepend_bos,

@@ -44,5 +44,5 @@ def _condition(scores: torch.Tensor, op: str, threshold: float | str) -> torch.T
 
 def role_strength(run: TaskRun, role: str) -> tuple[torch.Tensor, bool]:
     """The score a role's heads are reported by (its rule's first), and whether higher is stronger."""
-    score, op, _ = registry.ROLES[role].rule[0]
-    return run.head_scores(score), op.startswith(">")
+    score = registry.ROLES[role].rule[0][0]
+    return run.head_scores(score), registry.role_higher_is_stronger(role)

@@ -54,6 +54,7 @@ class LoadedModel:
     path: str
     weights_sha256: str
     prepend_bos: bool
+    tokenizer_sha256: str = ""  # digests are taken once, at boot; every cell's record reads them
     runs: dict = field(default_factory=dict)  # (task, params) -> TaskRun, shared by all checks
     stacked_weights_cache: Any = None  # StackedWeights, filled on first use
 
@@ -136,9 +137,9 @@ def boot(
             )
         path = Path(str(getattr(bridge.original_model.config, "_name_or_path", model_id)))
     else:
-        big = _bytes_on_disk(path) >= ANNOUNCE_BYTES
-        if big:
-            progress.say(f"loading {name} ({_size_text(_bytes_on_disk(path))} on disk) ...")
+        on_disk = _bytes_on_disk(path)
+        if on_disk >= ANNOUNCE_BYTES:
+            progress.say(f"loading {name} ({_size_text(on_disk)} on disk) ...")
         bridge = TransformerBridge.boot_transformers(str(path), device=device, dtype=torch.float32)
     n_params = sum(p.numel() for p in bridge.parameters())
     progress.loaded(name, time.perf_counter() - start, f"{n_params / 1e6:.3g}M parameters")
@@ -149,6 +150,7 @@ def boot(
         revision=revision,
         path=str(path),
         weights_sha256=weights_digest(Path(path)) if Path(path).is_dir() else "",
+        tokenizer_sha256=tokenizer_digest(Path(path)) if Path(path).is_dir() else "",
         prepend_bos=prepend_bos,
     )
 

@@ -252,6 +252,12 @@ ABLATIONS = ("zero", "mean", "interchange", "resample")
 FRACTION_TOLERANCE = 0.1
 
 
+def role_higher_is_stronger(role: str) -> bool:
+    """Whether a role's heads are stronger the higher their first rule's score (a rule such as
+    ``direct_effect <= -0.01`` ranks its heads lowest first)."""
+    return ROLES[role].rule[0][1].startswith(">")
+
+
 def bad_direction(kind: str, fields: dict) -> str:
     """``may_fall`` where a check's headline is better high (``min`` thresholds, scores,
     damages), ``may_rise`` where it is better low (``max`` thresholds, a role whose rule asks
@@ -259,7 +265,7 @@ def bad_direction(kind: str, fields: dict) -> str:
     if kind == "behaviour":
         return "may_rise" if "max" in fields else "may_fall"
     if kind == "heads" and fields.get("role"):
-        return "may_rise" if ROLES[fields["role"]].rule[0][1].startswith("<") else "may_fall"
+        return "may_fall" if role_higher_is_stronger(fields["role"]) else "may_rise"
     return "may_fall"
 
 

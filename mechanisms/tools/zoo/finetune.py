@@ -44,8 +44,7 @@ def finetune(variant: str, size: str = "zoo-890k", out: Path | None = None, step
     base = resolve(f"{recipe['organisation']}/{size}", "main")
     model = GPTNeoXForCausalLM.from_pretrained(str(base), dtype=torch.float32)
     model.train()
-    tuned_recipe = {**recipe, "weight_decay": recipe["weight_decay"]}
-    opt = optimizer(model, lr, tuned_recipe)
+    opt = optimizer(model, lr, recipe)
     corpus = Corpus(seed, induction_share=induction_share)
     for _ in range(steps or default_steps):
         tokens, mask = (torch.from_numpy(a) for a in corpus.batch(recipe["rows_per_step"]))
