@@ -127,10 +127,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "allow_download": config.getoption("allow_download"),
         "device": config.getoption("mech_device"),
         "baseline": config.getoption("baseline"),
+        "report_dir": report_directory(config),  # circuits are saved there, by the worker that finds them
     }
     config.stash[_items.PLAN_KEY] = Plan(config)
     config.stash[RECORDS_KEY] = []
     _install_progress(config)
+
+
+def report_directory(config: pytest.Config) -> str:
+    return config.getoption("mech_report") or os.path.join(str(config.rootpath), ".mechanisms")
 
 
 def _install_progress(config: pytest.Config) -> None:
@@ -340,7 +345,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     crashed = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
     complete = not crashed and len(records) == config.stash.get(EXPECTED_KEY, len(records))
-    directory = config.getoption("mech_report") or os.path.join(str(config.rootpath), ".mechanisms")
+    directory = report_directory(config)
     run = {"complete": complete, "command": ["pytest", *config.invocation_params.args]}
     config.stash[REPORT_DIR_KEY] = write_reports(records, directory, run)
     _finish_gate(config, records, complete)

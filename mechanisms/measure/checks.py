@@ -11,6 +11,9 @@
                  ``normalise: clean``, of the clean value, for corruptions that keep the answer);
                  ``attention_shift`` also asks that the receivers' attention from END moves off
                  IO and onto S1 (the paper's S-inhibition confirmation);
+* ``circuit``    EAP-IG finds a circuit that recovers ``threshold`` of the metric (faithfulness)
+                 within ``max_edges`` edges / ``max_nodes`` nodes, containing the selected heads
+                 (``contains``); its edge and node counts are measured values (``circuits/``);
 * ``share``      the selected heads carry at least ``min`` of a head score's total over all
                  heads (absolute values), e.g. the share of the direct effect that name movers
                  carry (the paper's Fig. 4B).
@@ -37,6 +40,7 @@ class CheckResult:
     summary: str
     values: dict = field(default_factory=dict)
     headline: dict | None = None  # {"name", "value", "threshold", "op"}: see ``headline()``
+    artifact: dict | None = None  # a circuit: saved next to results.json (``evaluation.py``)
 
 
 def headline(name: str, value: float | None, threshold: float | None, op: str = ">=") -> dict:
@@ -292,3 +296,79 @@ def share(run: TaskRun, fields: dict) -> CheckResult:
         values,
         headline(f"share of |{fields['score']}|", fraction if chosen else None, fields["min"]),
     )
+
+
+def circuit(run: TaskRun, fields: dict) -> CheckResult:
+    """The smallest faithful circuit, judged on its size and the heads it contains. Its headline
+    is the circuit's edge count against ``max_edges``; where the check fails for another reason
+    (not faithful within the cap, too many nodes, missing heads) the headline has no value, so
+    that a headline never passes a check that failed."""
+    from .circuits.discovery import Settings, artifact, find_circuit
+
+    metric, bound = fields["metric"], fields.get("max_edges")
+    clean, corrupted = run.metric(metric), run.metric(metric, run.corrupted[0])
+    floor = fields.get(
+        "min_metric", registry.MIN_BASELINE
+    )  # faithfulness is a ratio to the model's own metric
+    if clean < floor or damage(metric, clean, corrupted) * abs(clean) < registry.MIN_BASELINE:
+        return CheckResult(
+            False,
+            f"{metric} = {clean:.3f} clean vs {corrupted:.3f} corrupted: no behaviour for a circuit to "
+            f"carry (needs {metric} >= {floor})",
+            {"clean": clean, "corrupted": corrupted},
+            headline("circuit edges", None, bound, "<="),
+        )
+    settings = Settings.of(fields)
+    found = find_circuit(run, settings)
+    problems = _circuit_problems(run, found, fields)
+    nodes = found.nodes
+    summary = (
+        f"{found.n_edges} edges, {len(nodes)} nodes recover {found.faithfulness:.0%} of {metric} "
+        f"({settings.measure}; needs >= {settings.threshold:.0%}"
+        f"{f' within {bound} edges' if bound else ''})" + (f": {'; '.join(problems)}" if problems else "")
+    )
+    values = {
+        "n_edges": found.n_edges,
+        "n_nodes": len(nodes),
+        "faithfulness": found.faithfulness,
+        "faithful": found.faithful,
+        "greedy_size": found.greedy_size,
+        "full": found.full,
+        "empty": found.empty,
+        "cpr": found.cpr,
+        "cmd": found.cmd,
+        "heads": [head_name(*h) for h in found.heads],
+    }
+    holds = not problems
+    return CheckResult(
+        holds,
+        summary,
+        values,
+        headline("circuit edges", found.n_edges if holds or _only_size(problems) else None, bound, "<="),
+        artifact(found),
+    )
+
+
+def _circuit_problems(run: TaskRun, found, fields: dict) -> list[str]:
+    problems = []
+    if not found.faithful:
+        problems.append(f"no greedy circuit up to {found.greedy_size} edges is faithful enough")
+    bound = fields.get("max_edges")
+    if found.faithful and bound is not None and found.n_edges > bound:
+        problems.append(f"more than {bound} edges")
+    if "max_nodes" in fields and len(found.nodes) > fields["max_nodes"]:
+        problems.append(f"more than {fields['max_nodes']} nodes")
+    if "contains" in fields:
+        wanted, _ = select_heads(run, fields["contains"])
+        present = [h for h in wanted if h in set(found.heads)]
+        need = fields["contains"].get("at_least", len(wanted))
+        if not wanted or len(present) < need:
+            problems.append(
+                f"contains {len(present)} of the {len(wanted)} selected head(s) (needs {max(need, 1)}): "
+                f"{', '.join(head_name(*h) for h in present) or 'none'}"
+            )
+    return problems
+
+
+def _only_size(problems: list[str]) -> bool:
+    return len(problems) == 1 and problems[0].startswith("more than") and "edges" in problems[0]

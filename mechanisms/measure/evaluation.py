@@ -4,9 +4,12 @@ every check, and return a JSON-ready record with the measured values and their p
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import replace
 from ..models.cache import MODELS
 from ..models.loading import LoadedModel, boot, configure_torch, library_versions
 from ..spec import registry
@@ -39,15 +42,16 @@ def measure(spec: Spec, cell: Cell, options: dict) -> dict:
     checks = []
     for check in spec.checks:
         result = registry.CHECK_KINDS[check.kind].load()(run, check.for_suite(cell.suite))
-        checks.append(
-            {
-                "check": check.label(),
-                "holds": bool(result.holds),
-                "summary": result.summary,
-                "values": _plain(result.values),
-                "headline": _plain(result.headline),
-            }
-        )
+        entry = {
+            "check": check.label(),
+            "holds": bool(result.holds),
+            "summary": result.summary,
+            "values": _plain(result.values),
+            "headline": _plain(result.headline),
+        }
+        if result.artifact is not None:
+            entry["artifact"] = save_artifact(result.artifact, spec, cell, check.index, options)
+        checks.append(entry)
     holds = all(c["holds"] for c in checks)
     return {
         "holds": holds,
@@ -66,6 +70,26 @@ def measure(spec: Spec, cell: Cell, options: dict) -> dict:
             **dict(library_versions()),
         },
     }
+
+
+def save_artifact(document: dict, spec: Spec, cell: Cell, index: int, options: dict) -> str | None:
+    """Write a check's artifact (a circuit) as ``circuits/<spec>/<cell>[.<check>].json`` under the
+    run's report directory; return that path relative to it (None when the run keeps no files)."""
+    directory = options.get("report_dir")
+    if not directory:
+        return None
+    relative = os.path.join("circuits", spec.id, f"{cell.label}{f'.{index}' if index else ''}.json")
+    target = os.path.join(directory, relative)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    record = {
+        "spec": spec.id,
+        "check": index,
+        "model": cell.size,
+        "revision": cell.revision,
+        **_plain(document),
+    }
+    replace(target, json.dumps(record, indent=1, sort_keys=True))
+    return relative
 
 
 def base_record(spec: Spec, cell: Cell) -> dict:

@@ -37,9 +37,13 @@ def group_masses(logits: torch.Tensor, task: TaskData) -> tuple[torch.Tensor, to
     return (probs * (flags > 0)).sum(-1), (probs * (flags < 0)).sum(-1)
 
 
-def prob_diff(logits: torch.Tensor, task: TaskData) -> float:
+def prob_diffs(logits: torch.Tensor, task: TaskData) -> torch.Tensor:
     good, bad = group_masses(logits, task)
-    return (good - bad).mean().item()
+    return good - bad
+
+
+def prob_diff(logits: torch.Tensor, task: TaskData) -> float:
+    return prob_diffs(logits, task).mean().item()
 
 
 def group_accuracy(logits: torch.Tensor, task: TaskData) -> float:

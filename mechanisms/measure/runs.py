@@ -37,6 +37,7 @@ class TaskRun:
     def __init__(self, model: LoadedModel, task: str, params: dict) -> None:
         self.model, self.task_name, self.params = model, task, params
         self.scores: dict = {}  # head-score name -> [layers, heads] tensor, shared across checks
+        self.circuits: dict = {}  # circuits.discovery.Settings -> Circuit, shared across checks
         self.forwards = 0
 
     @cached_property

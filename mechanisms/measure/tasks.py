@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -114,6 +114,23 @@ class TaskData:
 
     def __len__(self):
         return len(self.tokens)
+
+    def rows(self, indices) -> TaskData:
+        """The prompts at ``indices`` (a batch chunk), with their answers and positions."""
+        idx = list(indices)
+
+        def pick(values):
+            return None if values is None else [values[i] for i in idx]
+
+        return replace(
+            self,
+            tokens=pick(self.tokens),
+            corrupted=pick(self.corrupted),
+            correct=pick(self.correct),
+            wrong=pick(self.wrong),
+            flags=pick(self.flags),
+            positions={k: pick(v) for k, v in self.positions.items()},
+        )
 
     def end_positions(self) -> list[int]:
         return [len(t) - 1 for t in self.tokens]

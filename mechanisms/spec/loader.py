@@ -220,6 +220,12 @@ def schema_errors(value: Any, schema: dict, path: tuple = ()) -> Iterator[tuple[
         and value < schema.get("minimum", value)
     ):
         yield path, f"must be >= {schema['minimum']}, got {value}"
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and value > schema.get("maximum", value)
+    ):
+        yield path, f"must be <= {schema['maximum']}, got {value}"
     if isinstance(value, list):
         yield from _array_errors(value, schema, path)
     if isinstance(value, dict):
@@ -322,7 +328,7 @@ def _param_value_error(name: str, value) -> str | None:
 def _check_errors(task: str, kind: str, body: dict, path: tuple):
     if task in registry.CLEAN_ONLY_TASKS:
         needs_corrupted = (
-            kind == "path"
+            kind in ("path", "circuit")
             or (kind == "ablation" and body.get("method") == "interchange")
             or body.get("on") == "corrupted"
         )
@@ -364,7 +370,7 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
     elif kind == "share":
         selectors = {("heads", i): sel for i, sel in enumerate(body["heads"])}
     else:
-        selectors = {(k,): body[k] for k in ("heads", "senders", "receivers") if k in body}
+        selectors = {(k,): body[k] for k in ("heads", "senders", "receivers", "contains") if k in body}
     for where, sel in selectors.items():
         yield from _selector_errors(task, sel, path + where)
     if kind == "share":

@@ -23,10 +23,16 @@ class Entry:
     lower_is_better: bool = False  # metrics: a loss (damage is an increase)
     rule: tuple = ()  # roles: (score, ">=" or ">", threshold) conditions, all must hold
     tolerance: float | str = 0.1  # metrics, scores: how far a fine-tune may move it the bad way
+    per_prompt: str = ""  # metrics: "module:function" giving a differentiable per-prompt tensor
 
     def load(self) -> Any:
-        module, _, name = self.target.partition(":")
-        return getattr(import_module(module), name)
+        return load(self.target)
+
+
+def load(target: str) -> Any:
+    """The function a ``module:function`` target names (imported on first use)."""
+    module, _, name = target.partition(":")
+    return getattr(import_module(module), name)
 
 
 _N = {"n_prompts": (int, 64), "seed": (int, 0)}
@@ -75,6 +81,7 @@ METRICS = {
         "mean logit(correct) - logit(wrong) at the answer position",
         answer="pair",
         tolerance="20%",
+        per_prompt="mechanisms.measure.metrics:logit_diffs",
     ),
     "pair_accuracy": Entry(
         "mechanisms.measure.metrics:pair_accuracy",
@@ -87,6 +94,7 @@ METRICS = {
         "mean sum p(correct group) - sum p(wrong group) (the paper's group-sum prob diff)",
         answer="group",
         tolerance="20%",
+        per_prompt="mechanisms.measure.metrics:prob_diffs",
     ),
     "group_accuracy": Entry(
         "mechanisms.measure.metrics:group_accuracy",
@@ -242,8 +250,23 @@ CHECK_KINDS = {
     "share": Entry(
         "mechanisms.measure.checks:share", "the selected heads carry >= min of a head score's total (|.|)"
     ),
+    "circuit": Entry(
+        "mechanisms.measure.checks:circuit",
+        "EAP-IG finds a circuit recovering >= threshold of the metric within max_edges / max_nodes, containing the selected heads",
+    ),
 }
 ABLATIONS = ("zero", "mean", "interchange", "resample")
+
+# Circuits (arXiv 2407.10827, section 3): EAP-IG integration steps, the faithfulness a circuit
+# must reach, and the most edges the size search tries (the paper's values). A circuit's edge
+# count is better low; a fine-tune may grow it by this much before the gate calls it worse
+# (circuit sizes jump 2-5x between adjacent Pythia checkpoints, the paper's repository shows).
+IG_STEPS = 30
+FAITHFULNESS_THRESHOLD = 0.8
+CIRCUIT_CAP = 1600
+CIRCUIT_METHODS = ("eap-ig", "eap")
+FAITHFULNESS_MEASURES = ("ratio", "normalised")
+CIRCUIT_TOLERANCE = "50%"
 
 # The gate (a fine-tune against its base): how far a check's headline may move the bad way when
 # the spec gives no ``tolerance``. Metrics and head scores carry their own (above: relative for
@@ -264,6 +287,8 @@ def bad_direction(kind: str, fields: dict) -> str:
     for low scores): the name of the tolerance a spec may give it."""
     if kind == "behaviour":
         return "may_rise" if "max" in fields else "may_fall"
+    if kind == "circuit":
+        return "may_rise"
     if kind == "heads" and fields.get("role"):
         return "may_fall" if role_higher_is_stronger(fields["role"]) else "may_rise"
     return "may_fall"
@@ -273,6 +298,8 @@ def default_tolerance(kind: str, fields: dict) -> float | str:
     """The tolerance a check of ``kind`` gets when its spec names none."""
     if kind == "behaviour":
         return METRICS[fields["metric"]].tolerance
+    if kind == "circuit":
+        return CIRCUIT_TOLERANCE
     if kind == "heads" and fields.get("score"):
         return HEAD_SCORES[fields["score"]].tolerance
     if kind == "heads" and fields.get("role"):

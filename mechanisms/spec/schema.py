@@ -132,6 +132,37 @@ def _check_fields() -> dict:
                 "by_suite": _SUITE_OVERRIDES,
             },
         },
+        "circuit": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["metric"],
+            "properties": {
+                "metric": {"enum": sorted(m for m, e in registry.METRICS.items() if e.per_prompt)},
+                "method": {"enum": list(registry.CIRCUIT_METHODS)},
+                "ig_steps": {"type": "integer", "minimum": 1, "maximum": 200},
+                "faithfulness": {"enum": list(registry.FAITHFULNESS_MEASURES)},
+                "threshold": {"type": "number", "minimum": 0, "maximum": 2},
+                "min_metric": {
+                    "type": "number",
+                    "description": "the model's own metric below which no circuit is claimed "
+                    "(faithfulness divides by it; the paper's notes gate IOI at a logit difference of 1)",
+                },
+                "max_edges": {"type": "integer", "minimum": 1},
+                "max_nodes": {"type": "integer", "minimum": 1},
+                "cap": {"type": "integer", "minimum": 1, "maximum": 100000},
+                "batch_size": {"type": "integer", "minimum": 1},
+                "contains": {
+                    **_selector(),
+                    "description": "heads the circuit must contain (all selected, or at_least of them)",
+                    "properties": {
+                        **_selector()["properties"],
+                        "at_least": {"type": "integer", "minimum": 1},
+                    },
+                },
+                "tolerance": _TOLERANCE,
+                "by_suite": _SUITE_OVERRIDES,
+            },
+        },
         "share": {
             "type": "object",
             "additionalProperties": False,

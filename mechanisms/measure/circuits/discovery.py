@@ -1,0 +1,190 @@
+"""A task's circuit on one model: attribute every edge, grow greedy circuits, pick the smallest
+faithful one, and keep what a report or a later run needs (the artifact).
+
+One ``Circuit`` per task run and settings: checks of several specs that ask for the same circuit
+(same task, metric, method, steps, measure, threshold, cap) share it, as they share forward
+passes. Everything except attribution runs under ``torch.inference_mode()``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import torch
+
+from ...spec import registry
+from .attribution import attribute
+from .faithfulness import SizeSearch, curve_areas, faithfulness
+from .graph import Graph
+from .patching import CircuitRunner
+from .selection import circuit_heads, circuit_mask, circuit_nodes, greedy_order
+
+if TYPE_CHECKING:
+    from ..runs import TaskRun
+
+
+@dataclass(frozen=True)
+class Settings:
+    metric: str
+    method: str = "eap-ig"
+    steps: int = registry.IG_STEPS
+    measure: str = "ratio"
+    threshold: float = registry.FAITHFULNESS_THRESHOLD
+    cap: int = registry.CIRCUIT_CAP
+    batch_size: int | None = None
+
+    @classmethod
+    def of(cls, fields: dict) -> Settings:
+        method = fields.get("method", "eap-ig")
+        return cls(
+            fields["metric"],
+            method,
+            1 if method == "eap" else fields.get("ig_steps", registry.IG_STEPS),
+            fields.get("faithfulness", "ratio"),
+            fields.get("threshold", registry.FAITHFULNESS_THRESHOLD),
+            fields.get("cap", registry.CIRCUIT_CAP),
+            fields.get("batch_size"),
+        )
+
+
+@dataclass
+class Circuit:
+    graph: Graph
+    settings: Settings
+    scores: torch.Tensor  # [n_forward, n_backward]
+    mask: torch.Tensor  # the chosen circuit, pruned
+    greedy_size: int  # edges greedy selection added before pruning
+    faithful: bool  # the threshold was reached within the cap
+    full: float  # metric of the model (every edge in)
+    empty: float  # metric with every edge patched (the corrupted run)
+    value: float  # metric of the chosen circuit
+    curve: dict = field(default_factory=dict)  # greedy size -> {edges, ratio, normalised}
+    cpr: float = 0.0
+    cmd: float = 0.0
+    seconds: dict = field(default_factory=dict)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.mask.sum())
+
+    @property
+    def nodes(self) -> list[str]:
+        return circuit_nodes(self.mask, self.graph)
+
+    @property
+    def heads(self) -> list[tuple[int, int]]:
+        return circuit_heads(self.mask, self.graph)
+
+    @property
+    def faithfulness(self) -> float:
+        return faithfulness(self.settings.measure, self.value, self.full, self.empty)
+
+    def edges(self, limit: int | None = None) -> list[dict]:
+        """Edges by |score|, with their score and whether they are in the circuit."""
+        graph, scores = self.graph, self.scores
+        valid = graph.valid.nonzero().tolist()
+        ranked = sorted(valid, key=lambda uv: -abs(scores[uv[0], uv[1]].item()))
+        keep = [uv for i, uv in enumerate(ranked) if limit is None or i < limit or self.mask[uv[0], uv[1]]]
+        return [
+            {
+                "edge": graph.edge_name(u, v),
+                "score": round(scores[u, v].item(), 6),
+                "in_circuit": bool(self.mask[u, v]),
+            }
+            for u, v in keep
+        ]
+
+
+def find_circuit(run: TaskRun, settings: Settings) -> Circuit:
+    """The smallest faithful greedy circuit of ``run``'s task (cached on the run)."""
+    cached = run.circuits.get(settings)
+    if cached is None:
+        cached = run.circuits[settings] = _discover(run, settings)
+    return cached
+
+
+def _discover(run: TaskRun, settings: Settings) -> Circuit:
+    bridge, data = run.model.bridge, run.data
+    graph = Graph.of(bridge.cfg)
+    started = time.perf_counter()
+    scores = attribute(bridge, data, settings.metric, graph, settings.steps, settings.batch_size)
+    attributed = time.perf_counter()
+    cap = min(settings.cap, graph.n_edges)
+    order = greedy_order(scores, graph, cap)
+    runner = CircuitRunner(bridge, data, graph)
+    full, empty = run.metric(settings.metric), run.metric(settings.metric, run.corrupted[0])
+    values: dict[int, float] = {}
+    masks: dict[int, torch.Tensor] = {}
+
+    def value_at(n: int) -> float:
+        masks[n] = circuit_mask(order, n, graph)
+        values[n] = run.metric(settings.metric, runner.logits(masks[n]))
+        return faithfulness(settings.measure, values[n], full, empty)
+
+    search = SizeSearch(settings.threshold, cap, value_at)
+    size, faithful = search.smallest()
+    normalised = {n: faithfulness("normalised", v, full, empty) for n, v in values.items()}
+    cpr, cmd = curve_areas(normalised, graph.n_edges)
+    curve = {
+        n: {
+            "edges": int(masks[n].sum()),
+            "ratio": faithfulness("ratio", values[n], full, empty),
+            "normalised": normalised[n],
+        }
+        for n in sorted(values)
+    }
+    return Circuit(
+        graph,
+        settings,
+        scores,
+        masks[size],
+        size,
+        faithful,
+        full,
+        empty,
+        values[size],
+        curve,
+        cpr,
+        cmd,
+        {
+            "attribution": round(attributed - started, 3),
+            "search": round(time.perf_counter() - attributed, 3),
+            "patched_runs": runner.runs,
+        },
+    )
+
+
+def artifact(circuit: Circuit, edge_limit: int = 5000) -> dict:
+    """The circuit as JSON: settings, metric values, the faithfulness curve, every edge's score
+    (the ``edge_limit`` strongest, plus every circuit edge, on larger graphs) and in-circuit flags."""
+    graph, s = circuit.graph, circuit.settings
+    return {
+        "graph": {
+            "layers": graph.n_layers,
+            "heads": graph.n_heads,
+            "kv_heads": graph.n_kv_heads,
+            "parallel_attn_mlp": graph.parallel,
+            "edges": graph.n_edges,
+        },
+        "settings": {
+            "metric": s.metric,
+            "method": s.method,
+            "ig_steps": s.steps,
+            "faithfulness": s.measure,
+            "threshold": s.threshold,
+            "cap": s.cap,
+        },
+        "metric": {"full": circuit.full, "empty": circuit.empty, "circuit": circuit.value},
+        "faithful": circuit.faithful,
+        "faithfulness": circuit.faithfulness,
+        "greedy_size": circuit.greedy_size,
+        "n_edges": circuit.n_edges,
+        "nodes": circuit.nodes,
+        "curve": {str(n): point for n, point in circuit.curve.items()},
+        "cpr": circuit.cpr,
+        "cmd": circuit.cmd,
+        "seconds": circuit.seconds,
+        "edges": circuit.edges(edge_limit if graph.n_edges > edge_limit else None),
+    }
