@@ -189,6 +189,11 @@ def ablation(run: TaskRun, fields: dict) -> CheckResult:
     )
 
 
+def _no_gap(metric: str, clean: float, corrupted: float) -> bool:
+    """The corruption barely moves the metric: nothing for a path or a circuit to carry."""
+    return damage(metric, clean, corrupted) * abs(clean) < registry.MIN_BASELINE
+
+
 def path(run: TaskRun, fields: dict) -> CheckResult:
     from .direct import noising_effect
 
@@ -210,7 +215,7 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
         )
     corrupted = run.metric(metric, run.corrupted[0])
     by_gap = fields.get("normalise", "gap") == "gap"
-    if by_gap and damage(metric, clean, corrupted) * abs(clean) < registry.MIN_BASELINE:
+    if by_gap and _no_gap(metric, clean, corrupted):
         return CheckResult(
             False,
             f"{metric} = {clean:.3f} clean vs {corrupted:.3f} corrupted: no gap for a path to carry",
@@ -307,10 +312,8 @@ def circuit(run: TaskRun, fields: dict) -> CheckResult:
 
     metric, bound = fields["metric"], fields.get("max_edges")
     clean, corrupted = run.metric(metric), run.metric(metric, run.corrupted[0])
-    floor = fields.get(
-        "min_metric", registry.MIN_BASELINE
-    )  # faithfulness is a ratio to the model's own metric
-    if clean < floor or damage(metric, clean, corrupted) * abs(clean) < registry.MIN_BASELINE:
+    floor = fields.get("min_metric", registry.MIN_BASELINE)  # faithfulness divides by the model's metric
+    if clean < floor or _no_gap(metric, clean, corrupted):
         return CheckResult(
             False,
             f"{metric} = {clean:.3f} clean vs {corrupted:.3f} corrupted: no behaviour for a circuit to "
@@ -320,7 +323,8 @@ def circuit(run: TaskRun, fields: dict) -> CheckResult:
         )
     settings = Settings.of(fields)
     found = find_circuit(run, settings)
-    problems = _circuit_problems(run, found, fields)
+    size_problem, other_problems = _circuit_problems(run, found, fields)
+    problems = [p for p in (size_problem, *other_problems) if p]
     nodes = found.nodes
     summary = (
         f"{found.n_edges} edges, {len(nodes)} nodes recover {found.faithfulness:.0%} of {metric} "
@@ -344,31 +348,27 @@ def circuit(run: TaskRun, fields: dict) -> CheckResult:
         holds,
         summary,
         values,
-        headline("circuit edges", found.n_edges if holds or _only_size(problems) else None, bound, "<="),
+        headline("circuit edges", None if other_problems else found.n_edges, bound, "<="),
         artifact(found),
     )
 
 
-def _circuit_problems(run: TaskRun, found, fields: dict) -> list[str]:
-    problems = []
+def _circuit_problems(run: TaskRun, found, fields: dict) -> tuple[str, list[str]]:
+    """Why the circuit fails the check: its size against ``max_edges`` (the headline's rule),
+    and every other reason (the headline then has no value)."""
+    bound, others = fields.get("max_edges"), []
+    too_big = found.faithful and bound is not None and found.n_edges > bound
     if not found.faithful:
-        problems.append(f"no greedy circuit up to {found.greedy_size} edges is faithful enough")
-    bound = fields.get("max_edges")
-    if found.faithful and bound is not None and found.n_edges > bound:
-        problems.append(f"more than {bound} edges")
+        others.append(f"no greedy circuit up to {found.greedy_size} edges is faithful enough")
     if "max_nodes" in fields and len(found.nodes) > fields["max_nodes"]:
-        problems.append(f"more than {fields['max_nodes']} nodes")
+        others.append(f"more than {fields['max_nodes']} nodes")
     if "contains" in fields:
         wanted, _ = select_heads(run, fields["contains"])
         present = [h for h in wanted if h in set(found.heads)]
         need = fields["contains"].get("at_least", len(wanted))
         if not wanted or len(present) < need:
-            problems.append(
+            others.append(
                 f"contains {len(present)} of the {len(wanted)} selected head(s) (needs {max(need, 1)}): "
                 f"{', '.join(head_name(*h) for h in present) or 'none'}"
             )
-    return problems
-
-
-def _only_size(problems: list[str]) -> bool:
-    return len(problems) == 1 and problems[0].startswith("more than") and "edges" in problems[0]
+    return (f"more than {bound} edges" if too_big else ""), others

@@ -16,7 +16,7 @@ exactly as ``EleutherAI/pythia-70m@stepN`` would be, which gives two things:
 import argparse
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +77,20 @@ def parameter_count(config: dict) -> int:
     return 2 * vocab * d + 2 * d + layers * per_layer
 
 
-def write_random_like(config: Any, tokenizer_dir: Path, out: Path, seed: int = 0) -> Path:
+def write_random_like(
+    config: Any, tokenizer_dir: Path, out: Path, seed: int = 0, edit: Callable[[Any], None] | None = None
+) -> Path:
     """Save a seeded random-init model with ``config`` (a transformers config) into ``out``,
-    with the tokenizer files of ``tokenizer_dir`` beside it: a same-architecture negative control."""
+    with the tokenizer files of ``tokenizer_dir`` beside it: a same-architecture negative control.
+    ``edit`` may set weights before saving (a model whose mechanism is known by construction)."""
     import torch
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32).eval()
+    if edit is not None:
+        with torch.no_grad():
+            edit(model)
     model.save_pretrained(out, safe_serialization=True)
     for f in Path(tokenizer_dir).iterdir():
         if f.name.startswith(("tokenizer", "special_tokens_map")):

@@ -83,17 +83,15 @@ def constructed(tmp_path_factory):
     """A 2-layer GPT-NeoX where only a0.h0 writes anything: Q = K = 0 (uniform attention), its
     V and O are random, every other head's and every MLP's output is zero. A prompt pair that
     differs in its first token can move the answer only along input -> a0.h0<v> -> logits."""
-    import shutil
+    from transformers import GPTNeoXConfig
 
-    from transformers import AutoModelForCausalLM, GPTNeoXConfig
-
-    from mechanisms.tools.random_init import NEOX_TOKENIZER, pythia_config
+    from mechanisms.tools.random_init import NEOX_TOKENIZER, pythia_config, write_random_like
 
     config = {**pythia_config("70m"), "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2}
     config["intermediate_size"] = 64
-    torch.manual_seed(0)
-    hf, hs = AutoModelForCausalLM.from_config(GPTNeoXConfig(**config)).eval(), 16
-    with torch.no_grad():  # before the bridge boots: it keeps its own split copies of Q, K, V
+    hs = 16
+
+    def only_a0h0(hf):  # before the bridge boots: it keeps its own split copies of Q, K, V
         for layer in hf.gpt_neox.layers:
             for linear in (layer.attention.query_key_value, layer.attention.dense, layer.mlp.dense_4h_to_h):
                 linear.weight.zero_()
@@ -101,11 +99,9 @@ def constructed(tmp_path_factory):
         first = hf.gpt_neox.layers[0].attention
         first.query_key_value.weight[2 * hs : 3 * hs] = torch.randn(hs, 32)  # head 0's V
         first.dense.weight[:, :hs] = torch.randn(32, hs)  # head 0's O
-    path = tmp_path_factory.mktemp("built")
-    hf.save_pretrained(path, safe_serialization=True)
-    for f in NEOX_TOKENIZER.iterdir():
-        if f.name.startswith(("tokenizer", "special_tokens_map")):
-            shutil.copy(f, path / f.name)
+
+    built = tmp_path_factory.mktemp("built")
+    path = write_random_like(GPTNeoXConfig(**config), NEOX_TOKENIZER, built, edit=only_a0h0)
     model = boot(str(path), None, False)
     rows = [[1000, 300 + i, 400 + i, 500] for i in range(6)]
     corrupted = [[2000, *r[1:]] for r in rows]
@@ -160,3 +156,11 @@ def test_a_circuit_check_fails_on_a_bound_the_circuit_exceeds_and_on_a_head_it_l
     )
     lacking = circuit(zoo_ioi, {"metric": "logit_diff", "contains": {"ids": [outside]}})
     assert not lacking.holds and lacking.headline["value"] is None
+
+
+def test_attribution_in_batch_chunks_equals_one_batch(zoo_ioi):
+    """Chunks (``batch_size``) pad to their own width and slice the shared corrupted outputs."""
+    graph = Graph.of(zoo_ioi.model.bridge.cfg)
+    whole = attribute(zoo_ioi.model.bridge, zoo_ioi.data, "logit_diff", graph, steps=3)
+    chunked = attribute(zoo_ioi.model.bridge, zoo_ioi.data, "logit_diff", graph, steps=3, batch_size=7)
+    assert torch.allclose(whole, chunked, atol=1e-4)

@@ -107,26 +107,40 @@ def check_pairs(data: TaskData) -> None:
 
 
 def attribute(
-    bridge, data: TaskData, metric: str, graph: Graph, steps: int = 30, batch_size: int | None = None
+    bridge,
+    data: TaskData,
+    metric: str,
+    graph: Graph,
+    steps: int = 30,
+    batch_size: int | None = None,
+    corrupted: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """``[n_forward, n_backward]`` edge scores (zero where no edge exists). ``steps=1`` is EAP
-    (the gradient at the clean input), more is EAP-IG."""
+    (the gradient at the clean input), more is EAP-IG. ``corrupted``: the corrupted prompts'
+    ``node_outputs``, when the caller has them (circuit evaluation needs them too)."""
     check_pairs(data)
     loss = loss_fn(metric)
     scores = torch.zeros(graph.n_forward, graph.n_backward, device=device_of(bridge))
     chunk = batch_size or len(data)
     with graph_hooks(bridge), frozen_parameters(bridge):
+        if corrupted is None:
+            corrupted = node_outputs(bridge, data.padded(corrupted=True), graph)
         for start in range(0, len(data), chunk):
-            part = data.rows(range(start, min(start + chunk, len(data))))
-            _accumulate(bridge, part, graph, steps, loss, scores)
+            rows = range(start, min(start + chunk, len(data)))
+            part = data.rows(rows)
+            width = max(len(t) for t in part.tokens)
+            _accumulate(
+                bridge, part, graph, steps, loss, scores, corrupted[:, rows.start : rows.stop, :width]
+            )
     scores /= steps * len(data)
     return scores.cpu().masked_fill(~graph.valid, 0.0)
 
 
-def _accumulate(bridge, data: TaskData, graph: Graph, steps: int, loss, scores: torch.Tensor) -> None:
+def _accumulate(
+    bridge, data: TaskData, graph: Graph, steps: int, loss, scores: torch.Tensor, corrupted: torch.Tensor
+) -> None:
     clean_tokens = data.padded()
     clean = node_outputs(bridge, clean_tokens, graph)
-    corrupted = node_outputs(bridge, data.padded(corrupted=True), graph)
     delta = (corrupted - clean).flatten(1)  # [n_forward, batch * pos * d_model]
     embed_clean, embed_corrupted = clean[0], corrupted[0]
     del clean, corrupted

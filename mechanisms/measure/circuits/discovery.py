@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 import torch
 
 from ...spec import registry
-from .attribution import attribute
+from .attribution import attribute, node_outputs
 from .faithfulness import SizeSearch, curve_areas, faithfulness
 from .graph import Graph
+from .hooks import graph_hooks
 from .patching import CircuitRunner
 from .selection import circuit_heads, circuit_mask, circuit_nodes, greedy_order
 
@@ -82,18 +83,21 @@ class Circuit:
         return faithfulness(self.settings.measure, self.value, self.full, self.empty)
 
     def edges(self, limit: int | None = None) -> list[dict]:
-        """Edges by |score|, with their score and whether they are in the circuit."""
-        graph, scores = self.graph, self.scores
-        valid = graph.valid.nonzero().tolist()
-        ranked = sorted(valid, key=lambda uv: -abs(scores[uv[0], uv[1]].item()))
-        keep = [uv for i, uv in enumerate(ranked) if limit is None or i < limit or self.mask[uv[0], uv[1]]]
+        """Edges by |score|, with their score and whether they are in the circuit (the
+        ``limit`` strongest and every circuit edge, when a limit is given)."""
+        valid = self.graph.valid.nonzero()
+        scores = self.scores[valid[:, 0], valid[:, 1]]
+        in_circuit = self.mask[valid[:, 0], valid[:, 1]]
+        order = scores.abs().argsort(descending=True, stable=True)
+        if limit is not None:
+            keep = torch.zeros_like(in_circuit)
+            keep[order[:limit]] = True
+            order = order[(keep | in_circuit)[order]]
         return [
-            {
-                "edge": graph.edge_name(u, v),
-                "score": round(scores[u, v].item(), 6),
-                "in_circuit": bool(self.mask[u, v]),
-            }
-            for u, v in keep
+            {"edge": self.graph.edge_name(u, v), "score": round(score, 6), "in_circuit": flag}
+            for (u, v), score, flag in zip(
+                valid[order].tolist(), scores[order].tolist(), in_circuit[order].tolist(), strict=True
+            )
         ]
 
 
@@ -106,14 +110,20 @@ def find_circuit(run: TaskRun, settings: Settings) -> Circuit:
 
 
 def _discover(run: TaskRun, settings: Settings) -> Circuit:
+    bridge = run.model.bridge
+    with graph_hooks(bridge):  # on once for the whole search, not per patched run
+        return _search(run, settings, Graph.of(bridge.cfg))
+
+
+def _search(run: TaskRun, settings: Settings, graph: Graph) -> Circuit:
     bridge, data = run.model.bridge, run.data
-    graph = Graph.of(bridge.cfg)
     started = time.perf_counter()
-    scores = attribute(bridge, data, settings.metric, graph, settings.steps, settings.batch_size)
+    corrupted = node_outputs(bridge, data.padded(corrupted=True), graph)  # attribution and patching
+    scores = attribute(bridge, data, settings.metric, graph, settings.steps, settings.batch_size, corrupted)
     attributed = time.perf_counter()
     cap = min(settings.cap, graph.n_edges)
     order = greedy_order(scores, graph, cap)
-    runner = CircuitRunner(bridge, data, graph)
+    runner = CircuitRunner(bridge, data, graph, corrupted)
     full, empty = run.metric(settings.metric), run.metric(settings.metric, run.corrupted[0])
     values: dict[int, float] = {}
     masks: dict[int, torch.Tensor] = {}

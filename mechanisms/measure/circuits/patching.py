@@ -23,14 +23,16 @@ from .hooks import graph_hooks, inputs, outputs
 
 
 class CircuitRunner:
-    """Patched runs of one task's prompts on one model, for many circuits (the corrupted
-    outputs are computed once)."""
+    """Patched runs of one task's prompts on one model, for many circuits. ``corrupted``: the
+    corrupted prompts' ``node_outputs`` (computed here when not given)."""
 
-    def __init__(self, bridge, data: TaskData, graph: Graph) -> None:
+    def __init__(self, bridge, data: TaskData, graph: Graph, corrupted: torch.Tensor | None = None) -> None:
         self.bridge, self.data, self.graph = bridge, data, graph
         self.tokens = data.padded()
-        with graph_hooks(bridge):
-            self.corrupted = node_outputs(bridge, data.padded(corrupted=True), graph)
+        if corrupted is None:
+            with graph_hooks(bridge):
+                corrupted = node_outputs(bridge, data.padded(corrupted=True), graph)
+        self.corrupted = corrupted
         self.runs = 0
 
     def logits(self, mask: torch.Tensor) -> torch.Tensor:
