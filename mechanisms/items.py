@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .keys import OPTIONS_KEY, PLAN_KEY
+from .series import series_items
 from .spec.loader import Spec, SpecError, load_spec
 
 if TYPE_CHECKING:
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
 
 RECORD_KEY = "mechanisms.cell"  # the user_properties key that carries a cell's record
 GATE_KEY = "mechanisms.gate"  # a candidate's comparison with its base (JSON, also in JUnit)
-PLAN_KEY: pytest.StashKey[Any] = pytest.StashKey()  # the run's cells (mechanisms.plugin.Plan)
-OPTIONS_KEY: pytest.StashKey[dict] = pytest.StashKey()  # measuring options: threads, device, allow_download
 SPEC_FILES_INI = "mech_spec_files"  # glob patterns of spec file names, like python_files
 DEFAULT_SPEC_FILES = ("*.mech.yaml", "*.mech.yml")
 
@@ -93,6 +93,7 @@ class SpecFile(pytest.File):
                     cell=cell,
                     nodeid=_cell_nodeid(self, spec.id, cell.label),
                 )
+        yield from series_items(self, spec, cells, _cell_nodeid)
 
     def _claim_id(self, spec: Spec) -> None:
         seen = self.config.stash.setdefault(SEEN_KEY, {})
@@ -108,7 +109,8 @@ class SpecFile(pytest.File):
 
 
 def _cell_nodeid(parent: pytest.Collector, spec_id: str, label: str) -> Any:
-    """``path::spec-id[label]`` with the label as the id's parameters, as pytest parses it back.
+    """``path::spec-id[label]`` (or a series item's ``path::name[label]``) with the label as the
+    id's parameters, as pytest parses it back.
 
     pytest >= 9.2 compares structured ids; an item named ``spec-id[label]`` without them never
     matches the ids ``--lf``/``--ff`` read back from the cache, which split off the brackets.
@@ -156,8 +158,20 @@ class SpecItem(pytest.Item):
             record.update(holds=None, outcome="error", error=f"{type(exc).__name__}: {exc}")
             self._keep(record)
             raise
+        finally:
+            self._share(record)
         self._keep(record)
         self._judge(record)
+
+    def _share(self, record: dict) -> None:
+        """Leave the cell's verdicts and circuits for the spec's series items (``series.py``)."""
+        if not self.spec.series or self.cell.extra:
+            return
+        from .cellstore import CellStore
+        from .measure.evaluation import series_entry
+
+        store = CellStore(self.config.stash[OPTIONS_KEY]["cellstore"])
+        store.put(self.spec.id, self.cell.label, series_entry(record))
 
     def _base(self) -> dict:
         from .gate.bases import base_for

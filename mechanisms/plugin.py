@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 
 from . import items as _items
+from .series import SERIES_KEY
 
 GROUP = "mechanisms"
 # On the controller: the cell records in report order, model@checkpoints that ran on several
 # workers, where the reports went, how many cells were collected (to flag partial results), and
 # whether spec files were collected at all (then results.json is rewritten).
 RECORDS_KEY: pytest.StashKey[list[dict]] = pytest.StashKey()
+SERIES_RECORDS_KEY: pytest.StashKey[list[dict]] = pytest.StashKey()  # stability, emergence
 SPLIT_KEY: pytest.StashKey[dict] = pytest.StashKey()
 REPORT_DIR_KEY: pytest.StashKey[str] = pytest.StashKey()
 EXPECTED_KEY: pytest.StashKey[int] = pytest.StashKey()
@@ -28,7 +30,7 @@ USED_KEY: pytest.StashKey[bool] = pytest.StashKey()
 SUMMARY_KEY: pytest.StashKey[str] = pytest.StashKey()  # the gate's Markdown summary
 BASELINE_KEY: pytest.StashKey[str] = pytest.StashKey()  # what happened to --update-baseline
 # pytest_runtest_logreport gets no config: the session's record list
-_CURRENT: dict[str, list[dict]] = {"records": []}
+_CURRENT: dict[str, list[dict]] = {"records": [], "series": []}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,6 +102,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--mech-device", default="cpu", help="torch device for models (default: cpu)")
     group.addoption(
+        "--mech-wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="how long a series item (stability, emergence) waits for cells measured on other "
+        "workers while no cell of the run finishes (default: 900)",
+    )
+    group.addoption(
         "--allow-download",
         action="store_true",
         help="let transformers fetch missing weights from the hub (off: fail fast, offline)",
@@ -122,7 +132,12 @@ def pytest_configure(config: pytest.Config) -> None:
         if problem:
             raise pytest.UsageError(problem)
     threads = config.getoption("mech_threads") or (1 if workers else None)
+    from .cellstore import WORKERINPUT_KEY, new_directory
+    from .series import DEFAULT_WAIT
+
     config.stash[_items.OPTIONS_KEY] = {
+        "cellstore": workers[WORKERINPUT_KEY] if workers else new_directory(),  # created on first use
+        "wait": config.getoption("mech_wait") or DEFAULT_WAIT,
         "threads": threads,
         "allow_download": config.getoption("allow_download"),
         "device": config.getoption("mech_device"),
@@ -131,7 +146,16 @@ def pytest_configure(config: pytest.Config) -> None:
     }
     config.stash[_items.PLAN_KEY] = Plan(config)
     config.stash[RECORDS_KEY] = []
+    config.stash[SERIES_RECORDS_KEY] = []
     _install_progress(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist, on the controller: every worker shares the controller's cell store."""
+    from .cellstore import WORKERINPUT_KEY
+
+    node.workerinput[WORKERINPUT_KEY] = node.config.stash[_items.OPTIONS_KEY]["cellstore"]
 
 
 def report_directory(config: pytest.Config) -> str:
@@ -229,12 +253,15 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order spec cells by model@checkpoint so each model is loaded once, even with -n 0."""
+    """Order spec cells by model@checkpoint so each model is loaded once, even with -n 0; series
+    items (stability, emergence) last, after every cell they read."""
     order = {id(item): i for i, item in enumerate(items)}
 
     def key(item):
         cell = getattr(item, "cell", None)
-        return (1, cell.group, cell.rank, order[id(item)]) if cell else (0, "", 0, order[id(item)])
+        if cell is not None:
+            return (1, cell.group, cell.rank, order[id(item)])
+        return (2, "", 0, order[id(item)]) if hasattr(item, "cells") else (0, "", 0, order[id(item)])
 
     items.sort(key=key)
 
@@ -243,8 +270,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call":  # user_properties ride on setup/teardown reports too
         return
-    text = dict(report.user_properties).get(_items.RECORD_KEY) if report.user_properties else None
+    properties = dict(report.user_properties) if report.user_properties else {}
+    text = properties.get(_items.RECORD_KEY)
     if text is None:
+        if SERIES_KEY in properties:
+            _CURRENT["series"].append(dict(json.loads(str(properties[SERIES_KEY])), nodeid=report.nodeid))
         return
     record = json.loads(str(text))
     node = getattr(report, "node", None)  # the xdist worker, on the controller
@@ -262,6 +292,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
     IN_RUN.clear()  # a base measured by an earlier session in this process is not this run's
     _CURRENT["records"] = session.config.stash[RECORDS_KEY]
+    _CURRENT["series"] = session.config.stash[SERIES_RECORDS_KEY]
     config = session.config
     if hasattr(config, "workerinput"):
         return
@@ -326,8 +357,11 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     from . import progress
+    from .cellstore import CellStore
 
     progress.install(None)  # a pytester run in this process must not write through this config
+    if not hasattr(config, "workerinput") and _items.OPTIONS_KEY in config.stash:
+        CellStore(config.stash[_items.OPTIONS_KEY]["cellstore"]).remove()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -347,6 +381,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     complete = not crashed and len(records) == config.stash.get(EXPECTED_KEY, len(records))
     directory = report_directory(config)
     run = {"complete": complete, "command": ["pytest", *config.invocation_params.args]}
+    if _CURRENT["series"]:
+        run["series"] = _CURRENT["series"]
     config.stash[REPORT_DIR_KEY] = write_reports(records, directory, run)
     _finish_gate(config, records, complete)
 
@@ -407,6 +443,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("mechanism matrices")
     for line in render_matrices(_CURRENT["records"]):
         terminalreporter.write_line(line)
+    if _CURRENT["series"]:
+        from .report.series import render_series
+
+        terminalreporter.write_line("")
+        terminalreporter.write_line("across cells (stability over checkpoints, emergence across sizes):")
+        for line in render_series(_CURRENT["series"]):
+            terminalreporter.write_line(line)
     ours = config.getvalue("dist") == "load"
     for group, workers in sorted(config.stash.get(SPLIT_KEY, {}).items()):
         terminalreporter.write_line(

@@ -6,7 +6,8 @@ rewriting node ids with an ``@group`` suffix, which pytest 9.2 silently ignores
 (pytest-xdist#1386) and which changes the ids users see. This scheduler reads the cell from the
 node id itself instead (``path::spec-id[size@step]``: the cell label is the bracket) and hands
 xdist one work unit per cell, ordered by cost (parameters x claims) so the largest models start
-first and ``-n 8`` workers finish together. Node ids stay exactly those of ``-n 0``.
+first and ``-n 8`` workers finish together, and the spec's series items (``name[size]``,
+``name[suite]``) as one last unit. Node ids stay exactly those of ``-n 0``.
 
 It only takes over ``--dist load`` (xdist's default with ``-n``), and only once the collection
 shows spec items: a run without specs is scheduled by xdist's own ``LoadScheduling``, unchanged.
@@ -21,13 +22,26 @@ from typing import Any
 
 from .items import is_spec_nodeid
 
+# Series items (stability, emergence) read cells measured elsewhere: they form one unit, handed
+# out last (cost 0), and once it is handed out every worker is told to finish, so a worker that
+# holds its last cell (xdist runs an item only once it knows the next one) runs it while the
+# series item waits for its result (series.py).
+SERIES_UNIT = "series"
 
-def cell_of(nodeid: str, spec_globs: tuple[str, ...]) -> str | None:
-    """The cell label of a spec item's node id, or None for any other item."""
+
+def label_of(nodeid: str, spec_globs: tuple[str, ...]) -> str | None:
+    """The bracketed label of a spec file's item (a cell's ``size@step``, a series item's size
+    or suite), or None for any other item."""
     _, sep, name = nodeid.partition("::")
     if not sep or not name.endswith("]") or "[" not in name or not is_spec_nodeid(nodeid, spec_globs):
         return None
     return name[name.index("[") + 1 : -1]
+
+
+def cell_of(nodeid: str, spec_globs: tuple[str, ...]) -> str | None:
+    """The cell label (``size@step``) of a spec cell's node id, or None for any other item."""
+    label = label_of(nodeid, spec_globs)
+    return label if label is not None and "@" in label else None
 
 
 def make_scheduler(
@@ -56,8 +70,15 @@ def make_scheduler(
         def _split_scope(self, nodeid: str) -> str:
             cell = cell_of(nodeid, spec_globs)
             if cell is None:
-                return nodeid
+                return SERIES_UNIT if label_of(nodeid, spec_globs) is not None else nodeid
             return "cell:gate" if cell in gated else f"cell:{cell}"
+
+        def _reschedule(self, node: Any) -> None:
+            super()._reschedule(node)
+            if not self.workqueue:  # nothing left to hand out: every worker runs what it holds
+                for other in self.nodes:
+                    if not other.shutting_down:
+                        other.shutdown()
 
         def schedule(self) -> None:
             if self.collection is None and self.collection_is_completed:
@@ -88,6 +109,8 @@ def units_by_cost(
         units.setdefault(scope_of(nodeid), {})[nodeid] = False
 
     def cost(scope: str) -> float:
+        if scope == SERIES_UNIT:
+            return -1.0  # after everything: it reads the cells
         if not scope.startswith("cell:"):
             return 0.0
         return costs.get(scope[len("cell:") :], max(costs.values(), default=1.0)) * len(units[scope])

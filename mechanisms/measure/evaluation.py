@@ -51,6 +51,7 @@ def measure(spec: Spec, cell: Cell, options: dict) -> dict:
         }
         if result.artifact is not None:
             entry["artifact"] = save_artifact(result.artifact, spec, cell, check.index, options)
+            entry["circuit"] = circuit_members(result.artifact)
         checks.append(entry)
     holds = all(c["holds"] for c in checks)
     return {
@@ -90,6 +91,30 @@ def save_artifact(document: dict, spec: Spec, cell: Cell, index: int, options: d
     }
     replace(target, json.dumps(record, indent=1, sort_keys=True))
     return relative
+
+
+def circuit_members(document: dict) -> dict:
+    """What a circuit's stability reads: its edges with their scores, its nodes, and the sum of
+    |score| over the graph (popped from the record by ``series_entry``: results.json stays small)."""
+    return {
+        "edges": {e["edge"]: e["score"] for e in document["edges"] if e["in_circuit"]},
+        "nodes": document["nodes"],
+        "abs_score_total": document["abs_score_total"],
+    }
+
+
+def series_entry(record: dict) -> dict:
+    """The cell's entry for the run's cell store (``mechanisms.cellstore``): its verdicts and its
+    circuits. Removes the circuits' members from ``record``."""
+    return {
+        "step": record.get("step"),
+        "tokens": record.get("tokens"),
+        "holds": record.get("holds"),
+        "error": record.get("error"),
+        "checks": [
+            {"holds": c["holds"], "circuit": c.pop("circuit", None)} for c in record.get("checks", ())
+        ],
+    }
 
 
 def base_record(spec: Spec, cell: Cell) -> dict:

@@ -1,8 +1,8 @@
 """Everything a run leaves in its report directory, each file replaced atomically (a reader never
 sees half a file):
 
-* ``results.json``  every cell's record: the input of every other file and of ``python -m
-  mechanisms.report``;
+* ``results.json``  every cell's record (and every series item's, under ``series``): the input
+  of every other file and of ``python -m mechanisms.report``;
 * ``matrix.md``     the terminal's matrices in Markdown;
 * ``report.html``   the self-contained page (``html.py``);
 * ``report.md`` and ``curves/*.svg``  the same content for a pull request (``markdown.py``).
@@ -18,6 +18,7 @@ from . import html, markdown
 from .curves import draw_all
 from .matrix import markdown as matrix_markdown
 from .records import matrices, ordered
+from .series import ordered as series_ordered
 
 FORMAT = 1  # results.json's format
 
@@ -25,14 +26,17 @@ FORMAT = 1  # results.json's format
 def write_reports(records: list[dict], directory: str, run: dict | None = None) -> str:
     """Write every report file of ``records`` into ``directory``; return the directory.
 
-    ``run`` adds ``complete`` (false after Ctrl-C, ``-x`` or a crash: some cells are missing) and
-    the command line (or, for merged files, ``sources``); an empty run still writes, so an old
-    run's file never passes for this one.
+    ``run`` adds ``complete`` (false after Ctrl-C, ``-x`` or a crash: some cells are missing),
+    the command line (or, for merged files, ``sources``) and the ``series`` records (stability,
+    emergence); an empty run still writes, so an old run's file never passes for this one.
     """
     os.makedirs(os.path.join(directory, "curves"), exist_ok=True)
-    document = {"format": FORMAT, **(run or {}), "cells": ordered(records)}
+    run = dict(run or {})
+    if run.get("series"):
+        run["series"] = series_ordered(run["series"])
+    document = {"format": FORMAT, **run, "cells": ordered(records)}
     replace(os.path.join(directory, "results.json"), json.dumps(document, indent=1, sort_keys=True))
-    replace(os.path.join(directory, "matrix.md"), matrix_markdown(records))
+    replace(os.path.join(directory, "matrix.md"), matrix_markdown(records, run.get("series", [])))
     figures = draw_all(matrices(records))
     images = {}
     for (spec, suite, index), svg in figures.items():

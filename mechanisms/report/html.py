@@ -25,6 +25,8 @@ from .records import (
     tokens_text,
     value_text,
 )
+from .series import ordered as series_ordered
+from .series import symbol
 from .summary import HEADER, gates
 
 CSS = """
@@ -94,6 +96,7 @@ def render(records: list[dict], run: dict | None = None, figures: dict | None = 
         f"{_gate_section(records)}<nav><ul>{nav}</ul></nav>\n<p class=legend>{html.escape(LEGEND)}. "
         "Each cell shows the first check's value; hover for every check, click for its details.</p>\n"
         + "\n".join(sections)
+        + _series_section((run or {}).get("series", []))
         + '\n<div id="details"></div>\n'
         f'<script type="application/json" id="cells">{data}</script>\n'
         f"<script>{SCRIPT}</script>\n</body></html>\n"
@@ -114,6 +117,24 @@ def _gate_section(records: list[dict]) -> str:
             f'<table class="gate"><tr>{head}</tr>{rows}</table><p>{html.escape(gate["tally"])}</p><ul>{reasons}</ul></section>'
         )
     return "\n".join(parts)
+
+
+def _series_section(series: list[dict]) -> str:
+    """Stability and emergence items: one row each, with the measured values in words."""
+    if not series:
+        return ""
+    rows = "".join(
+        f"<tr><td>{html.escape(r['series'])}<br><small>{html.escape(r['spec'])}</small></td>"
+        f"<td>{html.escape(r['label'])}</td><td class={'ok' if r['holds'] else 'fail'}>{symbol(r)}</td>"
+        f"<td>{html.escape(r['summary'])}</td></tr>"
+        for r in series_ordered(series)
+    )
+    return (
+        '\n<section class="series" id="across"><h2>Across cells</h2>'
+        "<p>Claims over a series of cells: a circuit's stability over checkpoints (one row per size), "
+        "a claim's emergence across sizes (one row per suite).</p>"
+        f"<table><tr><th>claim</th><th>over</th><th>holds</th><th>measured</th></tr>{rows}</table></section>"
+    )
 
 
 def _anchor(i: int) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .curves import headline_of
 from .records import EMERGES_NOTE, LEGEND, cell_symbol, column_label, matrices, onset_rows, value_text
+from .series import markdown_table
 from .summary import gate_tables
 
 
@@ -24,6 +25,8 @@ def render(records: list[dict], images: dict[tuple, str], run: dict | None = Non
                 parts += [f"![{spec}: curve]({path})", ""]
         parts += _emergence_table(m) + [""]
     parts.append(EMERGES_NOTE[0].upper() + EMERGES_NOTE[1:] + ".")
+    if (run or {}).get("series"):
+        parts += ["", "## Across cells", "", *markdown_table(run["series"])]  # type: ignore[index]
     return "\n".join(parts) + "\n"
 
 

@@ -8,6 +8,7 @@ in tokens. The terminal shows these; ``matrix.md`` holds the same tables in Mark
 """
 
 from .records import EMERGES_NOTE, LEGEND, cell_symbol, column_label, matrices, onset_text
+from .series import markdown_table
 
 
 def render_matrix(key: tuple[str, str], m: dict) -> list[str]:
@@ -42,10 +43,12 @@ def matrix_table(m: dict) -> list[str]:
     return lines
 
 
-def markdown(records: list[dict]) -> str:
+def markdown(records: list[dict], series: list[dict] = ()) -> str:  # type: ignore[assignment]
     parts = ["# Mechanism matrices", ""]
     for (spec, suite), m in sorted(matrices(records).items()):
         parts += [f"## {spec} v{m['version']} ({suite})", "", m["claim"], ""]
         parts += matrix_table(m) + [""]
     parts.append(EMERGES_NOTE[0].upper() + EMERGES_NOTE[1:] + ".")
+    if series:
+        parts += ["", "## Across cells", "", *markdown_table(list(series))]
     return "\n".join(parts)

@@ -64,7 +64,26 @@ def merge(paths: list[str | Path]) -> tuple[list[dict], dict]:
                 continue
             records[key], origin[key] = record, path
     complete = all(s["complete"] is True for s in sources)
-    return list(records.values()), {"complete": complete, "sources": sources}
+    run: dict = {"complete": complete, "sources": sources}
+    series = _merge_series(paths)
+    if series:
+        run["series"] = series
+    return list(records.values()), run
+
+
+def _merge_series(paths: list[str | Path]) -> list[dict]:
+    """Series items (stability, emergence) of every file; one item twice must agree."""
+    seen: dict[tuple, tuple[dict, str]] = {}
+    for path in map(str, paths):
+        for record in load(path).get("series", []):
+            key = (record["spec"], record["series"], record["suite"], record["label"])
+            if key in seen:
+                first, where = seen[key]
+                if (first["holds"], first["values"]) != (record["holds"], record["values"]):
+                    raise MergeError(f"{where} and {path} both hold {key[1]}[{key[3]}], measured differently")
+                continue
+            seen[key] = (record, path)
+    return [record for record, _ in seen.values()]
 
 
 def _same_version(versions: dict, record: dict, path: str) -> None:

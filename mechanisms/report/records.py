@@ -7,6 +7,7 @@ the same ``matrices()`` and ``emergence()``, so they cannot disagree on a verdic
 from collections import defaultdict
 from typing import Any
 
+from ..measure.series import onset
 from ..plan.checkpoints import step_label
 
 EMERGES_NOTE = (
@@ -42,15 +43,9 @@ def matrices(records: list[dict]) -> dict:
 
 def emergence(m: dict, model: str) -> tuple[int | None, int | None] | None:
     """(step, tokens) from which the claim holds at every later checkpoint of this row, else None."""
-    row = [(s, m["cells"].get((model, s))) for s in m["steps"]]
-    row = [(s, r) for s, r in row if r is not None]
-    first = None
-    for step, record in row:
-        if record.get("outcome") == "holds":
-            first = first or (step, record.get("tokens"))
-        else:
-            first = None
-    return first
+    row = [m["cells"][(model, s)] for s in m["steps"] if (model, s) in m["cells"]]
+    first = onset([r.get("outcome") == "holds" for r in row])
+    return None if first is None else (row[first]["step"], row[first].get("tokens"))
 
 
 def disagrees(record: dict) -> bool:

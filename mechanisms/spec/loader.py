@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ..plan.checkpoints import step_label
+from ..plan.checkpoints import SelectionError, select_steps, step_label
 from ..plan.suites import SUITE_NAMES, get_suite
 from . import registry
 from .schema import spec_schema
@@ -81,6 +81,21 @@ class Expectation:
 
 
 @dataclass(frozen=True)
+class SeriesClaim:
+    """A claim over a series of the spec's cells (``across:``): ``stability`` is one test item per
+    size (its checkpoints), ``emergence`` one per suite (its sizes)."""
+
+    kind: str
+    name: str
+    fields: dict
+    expect: dict  # suite -> Expectation (for stability: which sizes; for emergence: holds)
+    line: int
+
+    def expected(self, suite: str, size: str = "") -> bool | None:
+        return self.expect.get(suite, Expectation()).expected(size, None)
+
+
+@dataclass(frozen=True)
 class Spec:
     path: Path
     id: str
@@ -95,6 +110,7 @@ class Spec:
     marks: tuple = ()
     id_line: int = 1
     sizes_only: dict = field(default_factory=dict)  # suite -> the only sizes it applies to
+    series: tuple = ()  # SeriesClaims (``across:``)
 
     def applies(self, cell: Any) -> bool:
         """Whether the spec has a cell here (``applies_to: [zoo:zoo-890k]`` limits sizes)."""
@@ -223,6 +239,13 @@ def schema_errors(value: Any, schema: dict, path: tuple = ()) -> Iterator[tuple[
     if (
         isinstance(value, (int, float))
         and not isinstance(value, bool)
+        and "exclusiveMinimum" in schema
+        and value <= schema["exclusiveMinimum"]
+    ):
+        yield path, f"must be > {schema['exclusiveMinimum']}, got {value}"
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
         and value > schema.get("maximum", value)
     ):
         yield path, f"must be <= {schema['maximum']}, got {value}"
@@ -281,6 +304,7 @@ def _semantic_errors(data: dict):
     kinds = spec_schema()["properties"]["checks"]["items"]["properties"]
     yield from _expect_errors(data.get("expect", {}))
     yield from _applies_to_errors(data.get("applies_to", ()))
+    yield from _series_errors(data)
     for i, check in enumerate(data["checks"]):
         kind, body = next(iter(check.items()))
         yield from _check_errors(task, kind, body, ("checks", i, kind))
@@ -291,6 +315,85 @@ def _semantic_errors(data: dict):
                 override, {"type": "object", "properties": props, "additionalProperties": False}, where
             )
             yield from _check_errors(task, kind, {**body, **override}, where)
+
+
+def _series_errors(data: dict) -> Iterator[tuple[tuple, str]]:
+    """A series claim reads a check of its spec (stability: a circuit check) and names sizes
+    that exist; item names are unique in the spec."""
+    kinds = [next(iter(c)) for c in data["checks"]]
+    names = {data["id"]}
+    for i, entry in enumerate(data.get("across", ())):
+        kind, body = next(iter(entry.items()))
+        where = ("across", i, kind)
+        name = body.get("name", f"{data['id']}-{SERIES_SUFFIX[kind]}")
+        if name in names:
+            yield (
+                (*where, "name") if "name" in body else where,
+                (f"{name!r} names another item of this spec; give each a distinct name"),
+            )
+        names.add(name)
+        yield from _expect_errors(body.get("expect", {}), (*where, "expect"))
+        if "checkpoints" in body:
+            for suite in sorted(_suites(data) & set(SUITE_NAMES)):
+                message = _grid_error(suite, body["checkpoints"])
+                if message:
+                    yield (*where, "checkpoints"), message
+                    break
+        if "check" in body and body["check"] >= len(kinds):
+            yield (*where, "check"), f"the spec has {len(kinds)} check(s): index 0..{len(kinds) - 1}"
+        if kind == "stability":
+            circuits = [j for j, k in enumerate(kinds) if k == "circuit"]
+            index = body.get("check", circuits[0] if circuits else None)
+            if index is None or index >= len(kinds) or kinds[index] != "circuit":
+                yield (
+                    (*where, "check") if "check" in body else where,
+                    (
+                        "stability compares circuits: it reads a `circuit` check of this spec, "
+                        + ("which has none" if not circuits else f"e.g. check {circuits[0]}")
+                    ),
+                )
+            if body.get("weighted") and body.get("of") == "nodes":
+                yield (*where, "weighted"), "weights are edge scores: weighted applies to `of: edges`"
+        else:
+            for suite, e in body.get("expect", {}).items():
+                if set(e) & {"sizes", "from_step", "unstable"}:
+                    yield (
+                        (*where, "expect", suite),
+                        ("an emergence claim is one item per suite: expect `holds` or `not_covered` only"),
+                    )
+            known = {s for suite in SUITE_NAMES if suite in _suites(data) for s in _suite_sizes(suite)}
+            for j, size in enumerate(body.get("sizes", ())):
+                if size not in known:
+                    yield (*where, "sizes", j), f"no suite this spec applies to has a size {size!r}"
+
+
+SERIES_SUFFIX = {"stability": "stable", "emergence": "emerges"}
+
+
+def _grid_error(suite_name: str, selection: str) -> str | None:
+    """A series claim's checkpoints must exist in every suite with checkpoints it applies to."""
+    try:
+        suite = get_suite(suite_name)
+    except (KeyError, FileNotFoundError):
+        return None
+    for size in suite.sizes.values():
+        if size.steps:
+            try:
+                select_steps(selection, list(size.steps), list(suite.default_steps))
+            except SelectionError as exc:
+                return f"{suite_name}: {exc}".replace("--checkpoints=", "")
+    return None
+
+
+def _suites(data: dict) -> set[str]:
+    return {a.partition(":")[0] for a in data.get("applies_to", SUITE_NAMES)}
+
+
+def _suite_sizes(name: str) -> tuple:
+    try:
+        return tuple(get_suite(name).sizes)
+    except (KeyError, FileNotFoundError):
+        return ()
 
 
 def _param_errors(task: str, params: dict, path: tuple):
@@ -401,15 +504,15 @@ def _selector_errors(task: str, sel: dict, path: tuple):
     yield from _score_task_errors(task, sel[chosen[0]], path + (chosen[0],)) if chosen[0] != "ids" else ()
 
 
-def _expect_errors(expect: dict) -> Iterator[tuple[tuple, str]]:
+def _expect_errors(expect: dict, at: tuple = ("expect",)) -> Iterator[tuple[tuple, str]]:
     """Sizes, steps and cells named in ``expect`` must exist in the suite's catalogue."""
     for suite_name, e in expect.items():
         try:
             suite = get_suite(suite_name)
         except (KeyError, FileNotFoundError) as exc:
-            yield ("expect", suite_name), str(exc).strip("'\"")
+            yield (*at, suite_name), str(exc).strip("'\"")
             continue
-        where = ("expect", suite_name)
+        where = (*at, suite_name)
         sizes = e.get("sizes", "all")
         named = [] if sizes == "all" else [sizes] if isinstance(sizes, str) else list(sizes)
         for name in named:
@@ -514,16 +617,15 @@ def _build(data: dict, path, lines: dict) -> Spec:
         kind, body = next(iter(item.items()))
         fields = {k: v for k, v in body.items() if k != "by_suite"}
         checks.append(Check(kind, fields, body.get("by_suite", {}), _line_of(lines, ("checks", i)), i))
-    expect = {
-        suite: Expectation(
-            sizes=_sizes(e.get("sizes", "all")),
-            from_step=e.get("from_step", 0),
-            holds=e.get("holds", True),
-            unstable=tuple(e.get("unstable", ())),
-            not_covered=tuple(e.get("not_covered", ())),
-        )
-        for suite, e in data.get("expect", {}).items()
-    }
+    series = []
+    for i, item in enumerate(data.get("across", ())):
+        kind, body = next(iter(item.items()))
+        fields = {k: v for k, v in body.items() if k not in ("name", "expect")}
+        if kind == "stability":
+            fields.setdefault("check", next(c.index for c in checks if c.kind == "circuit"))
+        name = body.get("name", f"{data['id']}-{SERIES_SUFFIX[kind]}")
+        expect = _expectations(body.get("expect", {}))
+        series.append(SeriesClaim(kind, name, fields, expect, _line_of(lines, ("across", i))))
     return Spec(
         path=Path(path),
         id=data["id"],
@@ -535,10 +637,24 @@ def _build(data: dict, path, lines: dict) -> Spec:
         checks=tuple(checks),
         applies_to=tuple(dict.fromkeys(a.partition(":")[0] for a in data.get("applies_to", SUITE_NAMES))),
         sizes_only=_sizes_only(data.get("applies_to", ())),
-        expect=expect,
+        expect=_expectations(data.get("expect", {})),
         marks=tuple(data.get("marks", ())),
         id_line=_line_of(lines, ("id",)),
+        series=tuple(series),
     )
+
+
+def _expectations(expect: dict) -> dict:
+    return {
+        suite: Expectation(
+            sizes=_sizes(e.get("sizes", "all")),
+            from_step=e.get("from_step", 0),
+            holds=e.get("holds", True),
+            unstable=tuple(e.get("unstable", ())),
+            not_covered=tuple(e.get("not_covered", ())),
+        )
+        for suite, e in expect.items()
+    }
 
 
 def _sizes_only(applies_to: list[str]) -> dict:

@@ -257,6 +257,25 @@ CHECK_KINDS = {
 }
 ABLATIONS = ("zero", "mean", "interchange", "resample")
 
+# Claims over a series of cells (``across:`` in a spec): each becomes a test item of its own,
+# judged from the cells its spec measured in the run (``mechanisms/series.py``).
+SERIES_KINDS = {
+    "stability": Entry(
+        "mechanisms.measure.series:stability",
+        "the circuit's edge (or node) Jaccard similarity between checkpoints, optionally weighted "
+        "and EWMA-smoothed, is >= min at every checkpoint from from_step on (one item per size)",
+    ),
+    "emergence": Entry(
+        "mechanisms.measure.series:emergence",
+        "the claim's onsets (first checkpoint from which it holds at every later one) lie within a "
+        "factor `within` in tokens across sizes (one item per suite)",
+    ),
+}
+STABILITY_OF = ("edges", "nodes")
+STABILITY_COMPARE = ("consecutive", "final")
+EWMA_ALPHA = 0.5  # the paper's smoothing (plot_model_task_size.ipynb: ewm(alpha=0.5, adjust=False))
+EMERGENCE_WITHIN = 2.0  # "within one octave" of tokens
+
 # Circuits (arXiv 2407.10827, section 3): EAP-IG integration steps, the faithfulness a circuit
 # must reach, and the most edges the size search tries (the paper's values). A circuit's edge
 # count is better low; a fine-tune may grow it by this much before the gate calls it worse

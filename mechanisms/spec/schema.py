@@ -250,38 +250,122 @@ def spec_schema() -> dict:
                 "items": {"type": "string", "pattern": rf"^({'|'.join(SUITE_NAMES)})(:[A-Za-z0-9_.-]+)?$"},
                 "description": "suites (zoo), or single sizes of a suite (zoo:zoo-890k); default: all",
             },
-            "expect": {
-                "type": "object",
-                "propertyNames": {"enum": list(SUITE_NAMES)},
-                "additionalProperties": {
+            "expect": _expect(),
+            "across": {
+                "type": "array",
+                "maxItems": 16,
+                "description": "claims over a series of cells: stability across checkpoints, emergence across sizes",
+                "items": {
                     "type": "object",
+                    "minProperties": 1,
+                    "maxProperties": 1,
                     "additionalProperties": False,
-                    "properties": {
-                        "sizes": {
-                            "type": ["string", "array", "object"],
-                            "items": {"type": "string"},
-                            "additionalProperties": {"type": "integer", "minimum": 0},
-                            "description": "'all', the sizes where the claim holds, or a mapping "
-                            "size -> the step from which it holds",
-                        },
-                        "from_step": {"type": "integer", "minimum": 0},
-                        "holds": {"type": "boolean"},
-                        "unstable": {
-                            "type": "array",
-                            "items": {"type": "string", "pattern": r"^.+@(step\d+|final)$"},
-                            "description": "cells (size@stepN) that flip between neighbouring "
-                            "checkpoints: measured and reported, not asserted",
-                        },
-                        "not_covered": {
-                            "type": "array",
-                            "items": {"type": "string", "pattern": r"^[^@]+(@<step\d+)?$"},
-                            "description": "sizes, or a size's steps before N (size@<stepN), that the "
-                            "expectation's source does not cover: measured and reported, not asserted",
-                        },
-                    },
+                    "properties": _series_kinds(),
                 },
             },
         },
+    }
+
+
+def _expect() -> dict:
+    """Where a claim should hold, per suite (cells, or a series claim's sizes)."""
+    return {
+        "type": "object",
+        "propertyNames": {"enum": list(SUITE_NAMES)},
+        "additionalProperties": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "sizes": {
+                    "type": ["string", "array", "object"],
+                    "items": {"type": "string"},
+                    "additionalProperties": {"type": "integer", "minimum": 0},
+                    "description": "'all', the sizes where the claim holds, or a mapping "
+                    "size -> the step from which it holds",
+                },
+                "from_step": {"type": "integer", "minimum": 0},
+                "holds": {"type": "boolean"},
+                "unstable": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": r"^.+@(step\d+|final)$"},
+                    "description": "cells (size@stepN) that flip between neighbouring "
+                    "checkpoints: measured and reported, not asserted",
+                },
+                "not_covered": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": r"^[^@]+(@<step\d+)?$"},
+                    "description": "sizes, or a size's steps before N (size@<stepN), that the "
+                    "expectation's source does not cover: measured and reported, not asserted",
+                },
+            },
+        },
+    }
+
+
+def _series_kinds() -> dict:
+    name = {
+        "type": "string",
+        "pattern": ID_PATTERN,
+        "maxLength": 80,
+        "description": "the item's name in node ids (default: <spec id>-stable / -emerges)",
+    }
+    checkpoints = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 2000,
+        "description": "the checkpoints the claim is judged on, as --checkpoints names them (default, "
+        "step1000,step2000, step256..step2048); a run without all of them skips the item",
+    }
+    check = {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 63,
+        "description": "index of the spec's check it reads (stability: its circuit check)",
+    }
+    fields: dict[str, dict] = {
+        "stability": {
+            "required": ["min"],
+            "properties": {
+                "name": name,
+                "check": check,
+                "checkpoints": checkpoints,
+                "of": {"enum": list(registry.STABILITY_OF)},
+                "weighted": {"type": "boolean", "description": "weighted Jaccard: |score| / sum |score|"},
+                "compare": {"enum": list(registry.STABILITY_COMPARE)},
+                "ewma": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 1,
+                    "description": f"smoothing alpha (the paper: {registry.EWMA_ALPHA})",
+                },
+                "from_step": {"type": "integer", "minimum": 0},
+                "min": {"type": "number", "minimum": 0, "maximum": 1},
+                "expect": _expect(),
+            },
+        },
+        "emergence": {
+            "properties": {
+                "name": name,
+                "check": check,
+                "checkpoints": checkpoints,
+                "within": {
+                    "type": "number",
+                    "minimum": 1,
+                    "description": f"largest onset / smallest onset, in tokens (default {registry.EMERGENCE_WITHIN:g})",
+                },
+                "sizes": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "maxItems": 64,
+                    "description": "sizes that must show an onset (others are reported)",
+                },
+                "expect": _expect(),
+            },
+        },
+    }
+    return {
+        kind: {"type": "object", "additionalProperties": False, "description": entry.doc, **fields[kind]}
+        for kind, entry in registry.SERIES_KINDS.items()
     }
 
 

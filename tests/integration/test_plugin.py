@@ -28,12 +28,15 @@ def test_specs_become_items_over_sizes_and_checkpoints(project):
     assert result.ret == 0
     ids = [line for line in result.outlines if "::" in line]
     assert "induction.mech.yaml::induction-heads[zoo-890k@step2048]" in ids
-    assert len(ids) == 2 * 2 * 2
+    assert len([i for i in ids if "@" in i]) == 2 * 2 * 2
+    # and one emergence item per spec and suite, across the sizes (docs/specs.md#across-cells)
+    assert sorted(i for i in ids if "@" not in i) == [
+        "induction.mech.yaml::induction-heads-emerges[zoo]", "ioi.mech.yaml::ioi-behaviour-emerges[zoo]"]
 
 
 def test_xdist_run_prints_matrices_and_writes_results(project):
     result = project.runpytest_subprocess("-n", "2", "--checkpoints=step0,step512,final", "--mech-report=rep")
-    result.assert_outcomes(passed=8, xfailed=16)
+    result.assert_outcomes(passed=8, xfailed=16, skipped=2)  # emergence: judged on the default grid only
     assert result.ret == 0, result.stdout.str()[-3000:]
     result.stdout.fnmatch_lines(["*mechanism matrices*", "*induction-heads v1 [[]zoo[]]*",
                                  "*zoo-890k*✗*✓*✓*step 512 (1.05M tokens)*"])

@@ -2,8 +2,7 @@
 
 No Pythia weights are reachable here, so this is the closest run to a user's
 ``pytest --suite pythia``: same hub id and stepN revisions, same GPT-NeoX-20B tokenizer, same
-architecture. Random weights make it the suite's negative control: no claim may hold, and the
-cells the specs expect to hold at the final checkpoint must fail.
+architecture. Random weights make it the suite's negative control: no claim may hold.
 """
 
 import json
@@ -11,6 +10,8 @@ import subprocess
 import sys
 import shutil
 from pathlib import Path
+
+from mechanisms.spec.loader import load_spec
 
 pytest_plugins = ["pytester"]
 SPECS = Path(__file__).parents[2] / "mechanisms" / "specs"
@@ -21,20 +22,21 @@ def test_random_pythia_70m_fails_every_claim(pytester, tmp_path_factory, monkeyp
     # a subprocess, as the README runs it: imported here, torch.distributed would be dropped from
     # sys.modules by pytester's snapshot and fail to register twice in the next test of this worker
     subprocess.run([sys.executable, "-m", "mechanisms.tools.random_init", "70m", "--cache", str(hub),
-                    "--steps", "0", "143000"], check=True, capture_output=True)
+                    "--steps", "0"], check=True, capture_output=True)
     monkeypatch.setenv("HF_HUB_CACHE", str(hub))
     for spec in SPECS.glob("*.mech.yaml"):
         shutil.copy(spec, pytester.path / spec.name)
     pytester.makeini("[pytest]\nxfail_strict = true\n")
 
     result = pytester.runpytest_subprocess("-n", "2", "--suite=pythia", "--model-sizes=pythia-70m",
-                                           "--checkpoints=step0,step143000", "--mech-report=rep")
+                                           "--checkpoints=step0", "--mech-report=rep")
     cells = json.loads((pytester.path / "rep" / "results.json").read_text())["cells"]
-    assert len(cells) >= 20 and {c["outcome"] for c in cells} == {"absent"}
+    applying = [s for s in SPECS.glob("*.mech.yaml") if "pythia" in load_spec(s).applies_to]
+    assert len(cells) == len(applying) >= 15 and {c["outcome"] for c in cells} == {"absent"}
     assert all(check["values"] for c in cells for check in c["checks"])  # measured, not errored
     # the paper publishes no numbers for pythia-70m, so the bundled specs assert none of its cells
     # (not_covered): every claim is measured, absent, and reported as an unasserted xfail
     assert {c["expected"] for c in cells} == {None}
-    result.assert_outcomes(xfailed=len(cells))
+    result.assert_outcomes(xfailed=len(cells))  # one checkpoint, one size: no series item
     assert result.ret == 0
     assert {c["provenance"]["prepend_bos"] for c in cells} == {False}

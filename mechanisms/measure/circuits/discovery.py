@@ -196,5 +196,6 @@ def artifact(circuit: Circuit, edge_limit: int = 5000) -> dict:
         "cpr": circuit.cpr,
         "cmd": circuit.cmd,
         "seconds": circuit.seconds,
+        "abs_score_total": float(circuit.scores[graph.valid].abs().sum()),  # weighted Jaccard's denominator
         "edges": circuit.edges(edge_limit if graph.n_edges > edge_limit else None),
     }

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from ...report.records import emergence, matrices, tokens_text
+from ...report.series import markdown_table
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository: mechanisms/tools/zoo/ is three below
 HAND_WRITTEN = "<!-- written by hand below: regenerating the table keeps it -->"
@@ -67,7 +68,8 @@ def main(argv: list[str] | None = None) -> None:
         tmp = tempfile.mkdtemp()
         run_specs(tmp)
         source = Path(tmp) / "results.json"
-    records = json.loads(source.read_text())["cells"]
+    document = json.loads(source.read_text())
+    records = document["cells"]
     manifest = json.loads((ROOT / "fixtures" / "zoo" / "zoo.json").read_text())
     header = (
         "# Zoo emergence table\n\n"
@@ -78,8 +80,21 @@ def main(argv: list[str] | None = None) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     old = args.out.read_text() if args.out.exists() else ""
     kept = old[old.index(HAND_WRITTEN) :] if HAND_WRITTEN in old else HAND_WRITTEN + "\n"
-    args.out.write_text(header + table(records) + "\n\n" + kept)
-    print(header + table(records))
+    generated = header + table(records) + "\n" + across(document.get("series", []))
+    args.out.write_text(generated + "\n" + kept)
+    print(generated)
+
+
+def across(series: list[dict]) -> str:
+    """The claims over several cells (stability per size, emergence per suite), zoo only."""
+    rows = markdown_table([r for r in series if r["suite"] == "zoo"])
+    if not rows:
+        return ""
+    return (
+        "\nClaims across cells (stability over checkpoints, emergence across sizes):\n\n"
+        + "\n".join(rows)
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

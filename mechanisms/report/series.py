@@ -1,0 +1,75 @@
+"""Series claims in words and tables: a circuit's stability per size, a claim's onsets per size.
+
+The terminal, ``matrix.md``, ``report.md`` and ``report.html`` all print these lines and
+tables, so they agree with the verdict in ``results.json``.
+"""
+
+from __future__ import annotations
+
+from .records import column_label, tokens_text
+
+
+def _rule_text(record: dict) -> str:
+    rule = record["rule"]
+    if record["kind"] == "stability":
+        what = f"{'weighted ' if rule.get('weighted') else ''}{rule.get('of', 'edges')} Jaccard"
+        against = "the last checkpoint" if rule.get("compare") == "final" else "the next checkpoint"
+        smooth = f", EWMA {rule['ewma']:g}" if rule.get("ewma") else ""
+        return f"{what} with {against}{smooth} >= {rule['min']:g} from step {rule.get('from_step', 0)}"
+    within = rule.get("within", 2.0)
+    return f"onsets within a factor {within:g} in tokens" + (
+        f" (required: {', '.join(rule['sizes'])})" if rule.get("sizes") else ""
+    )
+
+
+def series_summary(record: dict) -> str:
+    """One line: the measured values against the rule, and the problem if any."""
+    values, rule = record["values"], _rule_text(record)
+    if record["kind"] == "stability":
+        pairs = values.get("pairs", [])
+        shown = ", ".join(
+            f"{column_label(p['from'])}->{column_label(p['to'])} {p['value']:.2f}" for p in pairs
+        )
+        text = f"lowest {values['lowest']:.2f} ({shown})" if pairs else "no pair of checkpoints"
+    else:
+        onsets = ", ".join(f"{size} {_onset(o)}" for size, o in values.get("onsets", {}).items())
+        ratio = values.get("ratio")
+        text = (f"latest/earliest onset {ratio:.2f}x; " if ratio is not None else "") + f"onsets: {onsets}"
+    problem = f"; {record['problem']}" if record.get("problem") else ""
+    return f"{text} [{rule}]{problem}"
+
+
+def _onset(onset: dict | None) -> str:
+    if onset is None:
+        return "never"
+    tokens = tokens_text(onset.get("tokens"))
+    return f"step {column_label(onset['step'])}" + (f" ({tokens})" if tokens else "")
+
+
+def symbol(record: dict) -> str:
+    mark = "✓" if record["holds"] else "✗"
+    expected = record.get("expected")
+    return mark + ("!" if expected is not None and expected != record["holds"] else "")
+
+
+def ordered(series: list[dict]) -> list[dict]:
+    return sorted(series, key=lambda r: (r["spec"], r["series"], r["suite"], r["label"]))
+
+
+def render_series(series: list[dict]) -> list[str]:
+    """Terminal lines, one per series item."""
+    lines = []
+    for r in ordered(series):
+        lines.append(
+            f"{symbol(r)} {r['series']}[{r['label']}] ({r['spec']} v{r['spec_version']}): {r['summary']}"
+        )
+    return lines
+
+
+def markdown_table(series: list[dict]) -> list[str]:
+    if not series:
+        return []
+    lines = ["| claim | over | holds | measured |", "|---|---|---|---|"]
+    for r in ordered(series):
+        lines.append(f"| {r['series']} ({r['spec']}) | {r['label']} | {symbol(r)} | {r['summary']} |")
+    return lines

@@ -1,0 +1,281 @@
+"""Test items for claims that span cells: ``<name>[size]`` (stability) and ``<name>[suite]``
+(emergence), collected after a spec's cells from its ``across:`` list.
+
+How a series item gets its cells' results, and why. Every cell is measured once per run, by its
+own item, on the worker that loaded its model (``scheduling.py``); measuring a checkpoint again
+inside a series item would double the cost of the most expensive measurement in the project
+(a circuit). So each cell of a spec with series claims leaves its verdicts and circuits in the
+run's cell store (``cellstore.py``), and the series item reads them:
+
+* without xdist, series items run after every cell (``pytest_collection_modifyitems``), so the
+  entries are there;
+* under xdist, all series items form the last work unit, and every worker is told to finish as
+  soon as no unit is left, so each cell still pending runs on its own worker while the series
+  item waits for its entry (giving up, with the missing cells named, after ``--mech-wait``
+  seconds in which no cell of the run finished);
+* cells of the series that this run did not select (``-k``, ``--lf``) are measured by the series
+  item itself, once, and left in the store for the run's other series items.
+
+A series item never loads a model whose cells were selected, whatever the scheduling order.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .keys import OPTIONS_KEY
+
+if TYPE_CHECKING:
+    from .plan.cells import Cell
+    from .spec.loader import SeriesClaim, Spec
+
+SERIES_KEY = "mechanisms.series"  # the user_properties key that carries a series record
+DEFAULT_WAIT = 900.0
+
+
+class SeriesMismatch(Exception):
+    """The measured series claim disagrees with the spec's expectation."""
+
+
+class SeriesIncomplete(Exception):
+    """Cells the series needs failed or never reported."""
+
+
+def series_items(parent: pytest.Collector, spec: Spec, cells: list[Cell], nodeid: Any) -> list[pytest.Item]:
+    """One item per size (stability) or per suite (emergence) with something to compare in this
+    run: two checkpoints of the size, two sizes of the suite."""
+    suite_cells = [c for c in cells if spec.applies(c) and not c.extra]
+    out: list[pytest.Item] = []
+    for claim in spec.series:
+        groups: dict[str, list] = {}
+        for cell in suite_cells:
+            key = cell.size if claim.kind == "stability" else cell.suite
+            groups.setdefault(key, []).append(cell)
+        for label, group in groups.items():
+            if len({(c.size, c.step) for c in group}) < 2 or (
+                claim.kind == "emergence" and len({c.size for c in group}) < 2
+            ):
+                continue  # one checkpoint, or one size: nothing to compare in this run
+            out.append(
+                SeriesItem.from_parent(
+                    parent,
+                    name=f"{claim.name}[{label}]",
+                    spec=spec,
+                    claim=claim,
+                    label=label,
+                    cells=group,
+                    nodeid=nodeid(parent, claim.name, label),
+                )
+            )
+    return out
+
+
+class SeriesItem(pytest.Item):
+    def __init__(
+        self, *, spec: Spec, claim: SeriesClaim, label: str, cells: list[Cell], **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.spec, self.claim, self.label, self.cells = spec, claim, label, cells
+        self.suite = cells[0].suite
+        self.add_marker(pytest.mark.mechanisms)
+        for mark in spec.marks:
+            self.add_marker(getattr(pytest.mark, mark))
+
+    # --- running -------------------------------------------------------------------------
+
+    def runtest(self) -> None:
+        cells, reason = self._judged_cells()
+        if reason:
+            pytest.skip(reason)
+        entries, measured_here = self._entries(cells)
+        if self.claim.kind == "stability":
+            result = self._stability(cells, entries)
+        else:
+            result = self._emergence(cells, entries)
+        record = self._record(result, cells, measured_here)
+        self.user_properties.append((SERIES_KEY, json.dumps(record, sort_keys=True)))
+        self._judge(record)
+
+    def _judged_cells(self) -> tuple[list[Cell], str]:
+        """The run's cells this claim is judged on (its ``checkpoints``, else all of the run's),
+        or why it cannot be judged in this run."""
+        cells = self.cells
+        selection = self.claim.fields.get("checkpoints")
+        if selection:
+            from .plan.checkpoints import select_steps
+            from .plan.suites import get_suite
+
+            suite = get_suite(self.suite)
+            wanted = {
+                size: set(select_steps(selection, list(suite.size(size).steps), list(suite.default_steps)))
+                for size in dict.fromkeys(c.size for c in cells)
+            }
+            missing = sorted({s for size, steps in wanted.items() for s in steps} - {c.step for c in cells})
+            if missing:
+                return [], (
+                    f"judged on the checkpoints {selection!r}; this run lacks "
+                    f"{', '.join(f'step{s}' for s in missing[:6])}{' ...' if len(missing) > 6 else ''} "
+                    "(--checkpoints)"
+                )
+            cells = [c for c in cells if c.step in wanted[c.size]]
+        if self.claim.kind == "stability":
+            start = self.claim.fields.get("from_step", 0)
+            steps = [c.step for c in cells if c.step is not None and c.step >= start]
+            if len(steps) < 2:
+                return (
+                    [],
+                    f"stability needs two checkpoints from step {start}; this run has {len(steps)} (--checkpoints)",
+                )
+        return cells, ""
+
+    def _entries(self, cells: list[Cell]) -> tuple[dict[str, dict], list[str]]:
+        from .cellstore import CellStore
+
+        options = self.config.stash[OPTIONS_KEY]
+        store = CellStore(options["cellstore"])
+        selected = {  # this spec's cell items in this run (SpecItems; they import this module)
+            item.cell.label
+            for item in self.session.items
+            if getattr(item, "spec", None) is self.spec and hasattr(item, "cell")
+        }
+        entries, here = {}, []
+        for cell in cells:
+            if cell.label in selected:
+                continue
+            entry = store.get(self.spec.id, cell.label)
+            if entry is None:
+                entry = _measure_entry(self.spec, cell, options)
+                store.put(self.spec.id, cell.label, entry)
+                here.append(cell.label)
+            entries[cell.label] = entry
+        theirs = [c.label for c in cells if c.label in selected]
+        patience = options.get("wait", DEFAULT_WAIT) if hasattr(self.config, "workerinput") else 0.0
+        found, missing = store.wait(self.spec.id, theirs, patience)
+        if missing:
+            raise SeriesIncomplete(
+                f"no result from {', '.join(missing)} (measured by their own items; "
+                + (
+                    f"none of the run's cells finished for {patience:g} s: a crashed worker or a run "
+                    "stopped early? --mech-wait sets the patience)"
+                    if patience
+                    else "they did not run before this item)"
+                )
+            )
+        entries.update(found)
+        failed = [f"{label}: {e['error']}" for label, e in entries.items() if e.get("error")]
+        if failed:
+            raise SeriesIncomplete("measuring failed at " + "; ".join(failed))
+        return entries, here
+
+    def _stability(self, cells: list[Cell], entries: dict[str, dict]):
+        from .measure.series import CircuitAt, StabilityRule, stability
+
+        fields = self.claim.fields
+        rule = StabilityRule(
+            of=fields.get("of", "edges"),
+            weighted=fields.get("weighted", False),
+            compare=fields.get("compare", "consecutive"),
+            ewma=fields.get("ewma"),
+            from_step=fields.get("from_step", 0),
+            min=fields["min"],
+        )
+        circuits = []
+        for cell in cells:
+            found = entries[cell.label]["checks"][fields["check"]].get("circuit") or {}
+            circuits.append(
+                CircuitAt(
+                    cell.step or 0,
+                    cell.tokens,
+                    found.get("edges"),
+                    tuple(found.get("nodes", ())),
+                    found.get("abs_score_total", 0.0),
+                )
+            )
+        return stability(circuits, rule)
+
+    def _emergence(self, cells: list[Cell], entries: dict[str, dict]):
+        from .measure.series import emergence
+
+        check = self.claim.fields.get("check")
+        rows: dict[str, list] = {}
+        for cell in cells:
+            entry = entries[cell.label]
+            holds = entry["holds"] if check is None else entry["checks"][check]["holds"]
+            rows.setdefault(cell.size, []).append((cell.step or 0, cell.tokens, bool(holds)))
+        required = [s for s in self.claim.fields.get("sizes", ()) if s in rows]
+        from .spec.registry import EMERGENCE_WITHIN
+
+        return emergence(rows, self.claim.fields.get("within", EMERGENCE_WITHIN), required)
+
+    # --- the record and the verdict --------------------------------------------------------
+
+    def _record(self, result: Any, cells: list[Cell], measured_here: list[str]) -> dict:
+        from .report.series import series_summary
+
+        holds = bool(result.holds) and not result.problem
+        values = {k: v for k, v in vars(result).items() if k not in ("holds", "problem")}
+        record = {
+            "spec": self.spec.id,
+            "spec_version": self.spec.version,
+            "claim": self.spec.claim,
+            "series": self.claim.name,
+            "kind": self.claim.kind,
+            "rule": self.claim.fields,
+            "suite": self.suite,
+            "label": self.label,
+            "holds": holds,
+            "expected": self.claim.expected(self.suite, self.label),
+            "problem": result.problem,
+            "values": values,
+            "cells": [c.label for c in cells],
+            "measured_here": measured_here,
+        }
+        record["summary"] = series_summary(record)
+        return record
+
+    def _judge(self, record: dict) -> None:
+        expected = record["expected"]
+        if expected is None or record["holds"] == expected:
+            if not record["holds"]:
+                pytest.xfail(f"absent{'' if expected is None else ', as expected'}: {record['summary']}")
+            return
+        raise SeriesMismatch(record)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
+        if isinstance(excinfo.value, pytest.xfail.Exception):
+            return str(excinfo.value)
+        head = f"{self.spec.id} v{self.spec.version} {self.claim.name} [{self.label}]"
+        if isinstance(excinfo.value, SeriesIncomplete):
+            return f"{head}: cannot judge the series: {excinfo.value}"
+        if not isinstance(excinfo.value, SeriesMismatch):
+            return super().repr_failure(excinfo)
+        r = excinfo.value.args[0]
+        verdict = (
+            "holds where the spec expects it absent"
+            if r["holds"]
+            else "does not hold where the spec expects it"
+        )
+        return f"{head}: {self.claim.kind} claim {verdict}\n  {r['summary']}"
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.claim.line - 1, f"{self.claim.name}[{self.label}]"
+
+
+def _measure_entry(spec: Spec, cell: Cell, options: dict) -> dict:
+    """A cell this run did not select, measured here for the series (never stored elsewhere)."""
+    from .measure.evaluation import measure, series_entry
+
+    try:
+        return series_entry({"step": cell.step, "tokens": cell.tokens, **measure(spec, cell, options)})
+    except Exception as exc:
+        return {
+            "step": cell.step,
+            "tokens": cell.tokens,
+            "holds": None,
+            "error": f"{type(exc).__name__}: {exc}",
+            "checks": [],
+        }
