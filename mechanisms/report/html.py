@@ -52,6 +52,7 @@ border:1px solid #8c959f;border-radius:6px;box-shadow:0 4px 16px #0003;padding:1
 #details button{float:right}
 .ok{color:#2e7d32}.fail{color:#c62828}
 table.gate td,table.gate th{text-align:left;border-bottom:1px solid #eee}
+section.series td:last-child { text-align: left; }
 """
 
 SCRIPT = """
