@@ -1,4 +1,5 @@
-"""pytest collection nodes: a spec file yields one item per spec x model x checkpoint.
+"""pytest collection nodes: a spec file yields one item per spec x model x checkpoint (and,
+after them, the items of its ``across:`` claims, ``series.py``).
 
 Node ids read ``mechanisms/specs/induction.mech.yaml::induction-heads[zoo-890k@step1024]``, so
 ``-k``, ``--lf``, ``-m`` and IDEs work, and they are the same with and without ``-n``
