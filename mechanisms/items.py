@@ -150,9 +150,10 @@ class SpecItem(pytest.Item):
 
         record = base_record(self.spec, self.cell)
         record["group"] = self.cell.group
+        circuits: dict[int, dict] = {}  # the cell's circuits, for the spec's series items only
         try:
             base = self._base() if self.cell.role == "candidate" else None  # before measuring
-            record.update(measure(self.spec, self.cell, self.config.stash[OPTIONS_KEY]))
+            record.update(measure(self.spec, self.cell, self.config.stash[OPTIONS_KEY], circuits))
             if base is not None:
                 self._compare(base, record)
         except Exception as exc:
@@ -160,11 +161,11 @@ class SpecItem(pytest.Item):
             self._keep(record)
             raise
         finally:
-            self._share(record)
+            self._share(record, circuits)
         self._keep(record)
         self._judge(record)
 
-    def _share(self, record: dict) -> None:
+    def _share(self, record: dict, circuits: dict[int, dict]) -> None:
         """Leave the cell's verdicts and circuits for the spec's series items (``series.py``)."""
         if not self.spec.series or self.cell.extra:
             return
@@ -172,7 +173,7 @@ class SpecItem(pytest.Item):
         from .measure.evaluation import series_entry
 
         store = CellStore(self.config.stash[OPTIONS_KEY]["cellstore"])
-        store.put(self.spec.id, self.cell.label, series_entry(record))
+        store.put(self.spec.id, self.cell.label, series_entry(record, circuits))
 
     def _base(self) -> dict:
         from .gate.bases import base_for

@@ -23,7 +23,7 @@ from typing import Any
 from .items import is_spec_nodeid
 
 # Series items (stability, emergence) read cells measured elsewhere: they form one unit, handed
-# out last (cost 0), and once it is handed out every worker is told to finish, so a worker that
+# out last (cost -1), and once it is handed out every worker is told to finish, so a worker that
 # holds its last cell (xdist runs an item only once it knows the next one) runs it while the
 # series item waits for its result (series.py).
 SERIES_UNIT = "series"

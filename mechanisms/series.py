@@ -269,13 +269,10 @@ def _measure_entry(spec: Spec, cell: Cell, options: dict) -> dict:
     """A cell this run did not select, measured here for the series (never stored elsewhere)."""
     from .measure.evaluation import measure, series_entry
 
+    circuits: dict[int, dict] = {}
+    record: dict = {"step": cell.step, "tokens": cell.tokens}
     try:
-        return series_entry({"step": cell.step, "tokens": cell.tokens, **measure(spec, cell, options)})
+        record.update(measure(spec, cell, options, circuits))
     except Exception as exc:
-        return {
-            "step": cell.step,
-            "tokens": cell.tokens,
-            "holds": None,
-            "error": f"{type(exc).__name__}: {exc}",
-            "checks": [],
-        }
+        record.update(holds=None, error=f"{type(exc).__name__}: {exc}")
+    return series_entry(record, circuits)

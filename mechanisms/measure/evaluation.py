@@ -34,8 +34,10 @@ def load_cell_model(cell: Cell, options: dict) -> LoadedModel:
     )
 
 
-def measure(spec: Spec, cell: Cell, options: dict) -> dict:
-    """Run every check of ``spec`` on ``cell``; the claim holds when all checks hold."""
+def measure(spec: Spec, cell: Cell, options: dict, circuits: dict[int, dict] | None = None) -> dict:
+    """Run every check of ``spec`` on ``cell``; the claim holds when all checks hold. A
+    ``circuits`` dict receives each circuit check's members (index -> ``circuit_members``), for
+    claims across cells; the record keeps only the artifact's path."""
     start, loads = time.perf_counter(), MODELS.loads
     model = load_cell_model(cell, options)
     run = task_run(model, spec.task, spec.params_for(cell.suite))
@@ -51,7 +53,8 @@ def measure(spec: Spec, cell: Cell, options: dict) -> dict:
         }
         if result.artifact is not None:
             entry["artifact"] = save_artifact(result.artifact, spec, cell, check.index, options)
-            entry["circuit"] = circuit_members(result.artifact)
+            if circuits is not None:
+                circuits[check.index] = circuit_members(result.artifact)
         checks.append(entry)
     holds = all(c["holds"] for c in checks)
     return {
@@ -95,7 +98,7 @@ def save_artifact(document: dict, spec: Spec, cell: Cell, index: int, options: d
 
 def circuit_members(document: dict) -> dict:
     """What a circuit's stability reads: its edges with their scores, its nodes, and the sum of
-    |score| over the graph (popped from the record by ``series_entry``: results.json stays small)."""
+    |score| over the graph (kept out of the record: results.json stays small)."""
     return {
         "edges": {e["edge"]: e["score"] for e in document["edges"] if e["in_circuit"]},
         "nodes": document["nodes"],
@@ -103,16 +106,16 @@ def circuit_members(document: dict) -> dict:
     }
 
 
-def series_entry(record: dict) -> dict:
+def series_entry(record: dict, circuits: dict[int, dict]) -> dict:
     """The cell's entry for the run's cell store (``mechanisms.cellstore``): its verdicts and its
-    circuits. Removes the circuits' members from ``record``."""
+    circuits (by check index)."""
     return {
         "step": record.get("step"),
         "tokens": record.get("tokens"),
         "holds": record.get("holds"),
         "error": record.get("error"),
         "checks": [
-            {"holds": c["holds"], "circuit": c.pop("circuit", None)} for c in record.get("checks", ())
+            {"holds": c["holds"], "circuit": circuits.get(i)} for i, c in enumerate(record.get("checks", ()))
         ],
     }
 

@@ -25,8 +25,9 @@ def render(records: list[dict], images: dict[tuple, str], run: dict | None = Non
                 parts += [f"![{spec}: curve]({path})", ""]
         parts += _emergence_table(m) + [""]
     parts.append(EMERGES_NOTE[0].upper() + EMERGES_NOTE[1:] + ".")
-    if (run or {}).get("series"):
-        parts += ["", "## Across cells", "", *markdown_table(run["series"])]  # type: ignore[index]
+    series = (run or {}).get("series")
+    if series:
+        parts += ["", "## Across cells", "", *markdown_table(series)]
     return "\n".join(parts) + "\n"
 
 

@@ -7,6 +7,8 @@ first checkpoint from which the claim holds at every later checkpoint of the run
 in tokens. The terminal shows these; ``matrix.md`` holds the same tables in Markdown.
 """
 
+from collections.abc import Sequence
+
 from .records import EMERGES_NOTE, LEGEND, cell_symbol, column_label, matrices, onset_text
 from .series import markdown_table
 
@@ -43,7 +45,7 @@ def matrix_table(m: dict) -> list[str]:
     return lines
 
 
-def markdown(records: list[dict], series: list[dict] = ()) -> str:  # type: ignore[assignment]
+def markdown(records: list[dict], series: Sequence[dict] = ()) -> str:
     parts = ["# Mechanism matrices", ""]
     for (spec, suite), m in sorted(matrices(records).items()):
         parts += [f"## {spec} v{m['version']} ({suite})", "", m["claim"], ""]

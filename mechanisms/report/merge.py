@@ -44,9 +44,10 @@ def merge(paths: list[str | Path]) -> tuple[list[dict], dict]:
     records: dict[tuple, dict] = {}
     origin: dict[tuple, str] = {}
     versions: dict[str, tuple[int, str]] = {}
-    sources = []
+    sources, series = [], []
     for path in map(str, paths):
         document = load(path)
+        series.append((path, document.get("series", [])))
         sources.append(
             {"path": path, "command": document.get("command", []), "complete": document.get("complete")}
         )
@@ -65,17 +66,17 @@ def merge(paths: list[str | Path]) -> tuple[list[dict], dict]:
             records[key], origin[key] = record, path
     complete = all(s["complete"] is True for s in sources)
     run: dict = {"complete": complete, "sources": sources}
-    series = _merge_series(paths)
-    if series:
-        run["series"] = series
+    merged = _merge_series(series)
+    if merged:
+        run["series"] = merged
     return list(records.values()), run
 
 
-def _merge_series(paths: list[str | Path]) -> list[dict]:
+def _merge_series(files: list[tuple[str, list[dict]]]) -> list[dict]:
     """Series items (stability, emergence) of every file; one item twice must agree."""
     seen: dict[tuple, tuple[dict, str]] = {}
-    for path in map(str, paths):
-        for record in load(path).get("series", []):
+    for path, records in files:
+        for record in records:
             key = (record["spec"], record["series"], record["suite"], record["label"])
             if key in seen:
                 first, where = seen[key]
