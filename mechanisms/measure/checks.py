@@ -15,8 +15,11 @@
                  within ``max_edges`` edges / ``max_nodes`` nodes, containing the selected heads
                  (``contains``); its edge and node counts are measured values (``circuits/``);
 * ``share``      the selected heads carry at least ``min`` of a head score's total over all
-                 heads (absolute values), e.g. the share of the direct effect that name movers
-                 carry (the paper's Fig. 4B).
+                 heads (absolute values), or over the heads of a circuit (``in_circuit``), e.g.
+                 the share of the circuit's direct effect that name movers carry (the paper's
+                 Fig. 4B);
+* ``greater_than_algorithm`` (``algorithms.py``) the paper's greater-than algorithm check on
+                 the task's circuit (section 4.7).
 
 Every rule they apply (metric direction, the smallest baseline a relative damage means anything
 for, role thresholds) lives in ``registry``.
@@ -283,24 +286,77 @@ def _shifted(shift: dict | None) -> bool:
 
 
 def share(run: TaskRun, fields: dict) -> CheckResult:
-    """The selected heads' (the union of every selector's) part of ``score``'s total over every
-    head, in absolute value."""
+    """The selected heads' (the union of every selector's) part of ``score``'s total, in absolute
+    value, over every head or, with ``in_circuit``, over the heads of that circuit (selected heads
+    outside it count for nothing, as in the paper's Fig. 4B-D)."""
+    what = f"share of |{fields['score']}|"
     chosen = sorted({h for sel in fields["heads"] for h in select_heads(run, sel)[0]})
     scores = run.head_scores(fields["score"]).float().abs()
-    total = scores.sum().item()
+    pool = [(l, h) for l in range(scores.shape[0]) for h in range(scores.shape[1])]
+    where, values = "all heads", {}
+    if "in_circuit" in fields:
+        found, why, measured = read_circuit(run, fields["in_circuit"])
+        if found is None:
+            return CheckResult(
+                False, f"no circuit to count heads in: {why}", measured, headline(what, None, fields["min"])
+            )
+        pool = found.heads
+        chosen = [h for h in chosen if h in set(pool)]
+        where = f"the circuit's {len(pool)} heads"
+        values = {"circuit_heads": [head_name(*h) for h in pool], "circuit_edges": found.n_edges}
+    total = sum(scores[h].item() for h in pool)
     part = sum(scores[h].item() for h in chosen)
     fraction = part / total if total > 1e-9 else 0.0
     summary = (
-        f"{len(chosen)} head(s) carry {fraction:.0%} of |{fields['score']}| over all heads "
+        f"{len(chosen)} head(s) carry {fraction:.0%} of |{fields['score']}| over {where} "
         f"(needs >= {fields['min']:.0%})"
     )
-    values = {"share": fraction, "total": total, "heads": [head_name(*h) for h in chosen]}
+    values = {"share": fraction, "total": total, "heads": [head_name(*h) for h in chosen], **values}
     return CheckResult(
         bool(chosen) and fraction >= fields["min"],
         summary,
         values,
-        headline(f"share of |{fields['score']}|", fraction if chosen else None, fields["min"]),
+        headline(what, fraction if chosen else None, fields["min"]),
     )
+
+
+def _no_behaviour(run: TaskRun, fields: dict) -> tuple[str, dict]:
+    """Why the model has no behaviour for a circuit to carry (empty if it has one: its metric
+    below ``min_metric``, as faithfulness divides by it, or no clean-corrupted gap), and the
+    metric on clean and corrupted prompts."""
+    metric = fields["metric"]
+    clean, corrupted = run.metric(metric), run.metric(metric, run.corrupted[0])
+    floor = fields.get("min_metric", registry.MIN_BASELINE)
+    measured = {"clean": clean, "corrupted": corrupted}
+    if clean < floor or _no_gap(metric, clean, corrupted):
+        return (
+            f"{metric} = {clean:.3f} clean vs {corrupted:.3f} corrupted: no behaviour for a circuit to "
+            f"carry (needs {metric} >= {floor})"
+        ), measured
+    return "", measured
+
+
+def read_circuit(run: TaskRun, fields: dict):
+    """The faithful circuit that circuit settings ``fields`` ask for (the same one a ``circuit``
+    check with those settings finds: it is cached on the run), or None and why there is none;
+    and the metric's values behind that answer."""
+    from .circuits.discovery import Settings, find_circuit
+
+    why, measured = _no_behaviour(run, fields)
+    if why:
+        return None, why, measured
+    found = find_circuit(run, Settings.of(fields))
+    measured = {**measured, "faithful": found.faithful, "greedy_size": found.greedy_size}
+    if not found.faithful:
+        return (
+            None,
+            (
+                f"no greedy circuit up to {found.greedy_size} edges recovers "
+                f"{found.settings.threshold:.0%} of {fields['metric']}"
+            ),
+            measured,
+        )
+    return found, "", measured
 
 
 def circuit(run: TaskRun, fields: dict) -> CheckResult:
@@ -311,16 +367,9 @@ def circuit(run: TaskRun, fields: dict) -> CheckResult:
     from .circuits.discovery import Settings, artifact, find_circuit
 
     metric, bound = fields["metric"], fields.get("max_edges")
-    clean, corrupted = run.metric(metric), run.metric(metric, run.corrupted[0])
-    floor = fields.get("min_metric", registry.MIN_BASELINE)  # faithfulness divides by the model's metric
-    if clean < floor or _no_gap(metric, clean, corrupted):
-        return CheckResult(
-            False,
-            f"{metric} = {clean:.3f} clean vs {corrupted:.3f} corrupted: no behaviour for a circuit to "
-            f"carry (needs {metric} >= {floor})",
-            {"clean": clean, "corrupted": corrupted},
-            headline("circuit edges", None, bound, "<="),
-        )
+    why, measured = _no_behaviour(run, fields)
+    if why:
+        return CheckResult(False, why, measured, headline("circuit edges", None, bound, "<="))
     settings = Settings.of(fields)
     found = find_circuit(run, settings)
     size_problem, other_problems = _circuit_problems(run, found, fields)

@@ -230,6 +230,7 @@ def ioi(
 
 def greater_than(vocab: Vocab, n_prompts: int = 64, seed: int = 0) -> TaskData:
     """'The war lasted from the year XXYY to the year XX' -> YY' > YY; corrupted YY = 01.
+    ``positions["yy"]`` is each prompt's YY token (the greater-than algorithm check reads it).
 
     Only years this tokenizer writes as [' XX', 'YY'] are used (as in the paper): GPT-NeoX splits
     ' 1302' as [' 130', '2'], and such a prompt would be scored against the wrong token. As in the
@@ -269,6 +270,7 @@ def greater_than(vocab: Vocab, n_prompts: int = 64, seed: int = 0) -> TaskData:
         corrupt,
         candidates=[yy[n] for n in range(100)],
         flags=flags,
+        positions={"yy": [len(ids) - 5 for ids in clean]},  # ... year XX YY to the year XX
         pad_id=vocab.pad_id,
     )
 

@@ -428,7 +428,19 @@ def _param_value_error(name: str, value) -> str | None:
     return None
 
 
+# checks that read a circuit found by these settings (besides the ``circuit`` check itself)
+CIRCUIT_FIELDS = {"share": "in_circuit", "greater_than_algorithm": "circuit"}
+
+
 def _check_errors(task: str, kind: str, body: dict, path: tuple):
+    circuit_at = CIRCUIT_FIELDS.get(kind)
+    if circuit_at in body:
+        yield from _check_errors(task, "circuit", body[circuit_at], path + (circuit_at,))
+    if kind == "greater_than_algorithm" and task != "greater_than":
+        yield (
+            path,
+            "greater_than_algorithm reads the years of the greater-than task: task 'greater_than' only",
+        )
     if task in registry.CLEAN_ONLY_TASKS:
         needs_corrupted = (
             kind in ("path", "circuit")

@@ -248,11 +248,17 @@ CHECK_KINDS = {
         "path patching a sender into the receivers' q/k/v damages the metric by >= min_damage",
     ),
     "share": Entry(
-        "mechanisms.measure.checks:share", "the selected heads carry >= min of a head score's total (|.|)"
+        "mechanisms.measure.checks:share",
+        "the selected heads carry >= min of a head score's total (|.|) over all heads, or over a circuit's heads",
     ),
     "circuit": Entry(
         "mechanisms.measure.checks:circuit",
         "EAP-IG finds a circuit recovering >= threshold of the metric within max_edges / max_nodes, containing the selected heads",
+    ),
+    "greater_than_algorithm": Entry(
+        "mechanisms.measure.algorithms:greater_than_algorithm",
+        "the greater-than circuit's MLPs into the logits raise years above YY (mean boost >= "
+        "min_mlp_boost) and a head feeding them attends to YY (arXiv 2407.10827, section 4.7)",
     ),
 }
 ABLATIONS = ("zero", "mean", "interchange", "resample")
@@ -286,6 +292,8 @@ CIRCUIT_CAP = 1600
 CIRCUIT_METHODS = ("eap-ig", "eap")
 FAITHFULNESS_MEASURES = ("ratio", "normalised")
 CIRCUIT_TOLERANCE = "50%"
+# The greater-than algorithm's headline is a logit-lens boost (logits, unbounded): relative.
+MLP_BOOST_TOLERANCE = "20%"
 
 # The gate (a fine-tune against its base): how far a check's headline may move the bad way when
 # the spec gives no ``tolerance``. Metrics and head scores carry their own (above: relative for
@@ -319,6 +327,8 @@ def default_tolerance(kind: str, fields: dict) -> float | str:
         return METRICS[fields["metric"]].tolerance
     if kind == "circuit":
         return CIRCUIT_TOLERANCE
+    if kind == "greater_than_algorithm":
+        return MLP_BOOST_TOLERANCE
     if kind == "heads" and fields.get("score"):
         return HEAD_SCORES[fields["score"]].tolerance
     if kind == "heads" and fields.get("role"):

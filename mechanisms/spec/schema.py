@@ -137,20 +137,9 @@ def _check_fields() -> dict:
             "additionalProperties": False,
             "required": ["metric"],
             "properties": {
-                "metric": {"enum": sorted(m for m, e in registry.METRICS.items() if e.per_prompt)},
-                "method": {"enum": list(registry.CIRCUIT_METHODS)},
-                "ig_steps": {"type": "integer", "minimum": 1, "maximum": 200},
-                "faithfulness": {"enum": list(registry.FAITHFULNESS_MEASURES)},
-                "threshold": {"type": "number", "minimum": 0, "maximum": 2},
-                "min_metric": {
-                    "type": "number",
-                    "description": "the model's own metric below which no circuit is claimed "
-                    "(faithfulness divides by it; the paper's notes gate IOI at a logit difference of 1)",
-                },
+                **_circuit_settings(),
                 "max_edges": {"type": "integer", "minimum": 1},
                 "max_nodes": {"type": "integer", "minimum": 1},
-                "cap": {"type": "integer", "minimum": 1, "maximum": 100000},
-                "batch_size": {"type": "integer", "minimum": 1},
                 "contains": {
                     **_selector(),
                     "description": "heads the circuit must contain (all selected, or at_least of them)",
@@ -178,10 +167,72 @@ def _check_fields() -> dict:
                 },
                 "score": {"enum": sorted(registry.HEAD_SCORES)},
                 "min": _NUMBER,
+                "in_circuit": {
+                    **_circuit(),
+                    "description": "count only the heads of this circuit (numerator and total), "
+                    "as the paper's Fig. 4B-D; the check fails where no faithful circuit exists",
+                },
                 "tolerance": _TOLERANCE,
                 "by_suite": _SUITE_OVERRIDES,
             },
         },
+        "greater_than_algorithm": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["circuit", "min_mlp_boost"],
+            "description": "the greater-than circuit's MLPs that write to the logits raise the years "
+            "above YY (logit lens), and heads feeding them attend to YY (arXiv 2407.10827, 4.7)",
+            "properties": {
+                "circuit": {**_circuit(), "description": "the circuit whose MLPs and heads are read"},
+                "min_mlp_boost": {
+                    "type": "number",
+                    "description": "the mean, over the MLPs with a circuit edge to the logits, of "
+                    "(mean logit of years > YY) - (mean logit of years <= YY) at the answer position",
+                },
+                "min_yy_attention": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "a head feeding those MLPs attends most to YY on at least this "
+                    "fraction of prompts",
+                },
+                "at_least": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "heads that must reach min_yy_attention (default 1)",
+                },
+                "tolerance": _TOLERANCE,
+                "by_suite": _SUITE_OVERRIDES,
+            },
+        },
+    }
+
+
+def _circuit_settings() -> dict:
+    """How a circuit is found: the fields of a ``circuit`` check, and of the circuit another
+    check reads (``share``'s ``in_circuit``); equal settings share one circuit per model."""
+    return {
+        "metric": {"enum": sorted(m for m, e in registry.METRICS.items() if e.per_prompt)},
+        "method": {"enum": list(registry.CIRCUIT_METHODS)},
+        "ig_steps": {"type": "integer", "minimum": 1, "maximum": 200},
+        "faithfulness": {"enum": list(registry.FAITHFULNESS_MEASURES)},
+        "threshold": {"type": "number", "minimum": 0, "maximum": 2},
+        "min_metric": {
+            "type": "number",
+            "description": "the model's own metric below which no circuit is claimed "
+            "(faithfulness divides by it; the paper's notes gate IOI at a logit difference of 1)",
+        },
+        "cap": {"type": "integer", "minimum": 1, "maximum": 100000},
+        "batch_size": {"type": "integer", "minimum": 1},
+    }
+
+
+def _circuit() -> dict:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["metric"],
+        "properties": _circuit_settings(),
     }
 
 

@@ -28,7 +28,7 @@ def test_random_pythia_70m_fails_every_claim(pytester, tmp_path_factory, monkeyp
         shutil.copy(spec, pytester.path / spec.name)
     pytester.makeini("[pytest]\nxfail_strict = true\n")
 
-    result = pytester.runpytest_subprocess("-n", "2", "--suite=pythia", "--model-sizes=pythia-70m",
+    result = pytester.runpytest_subprocess("-n", "0", "--suite=pythia", "--model-sizes=pythia-70m",
                                            "--checkpoints=step0", "--mech-report=rep")
     cells = json.loads((pytester.path / "rep" / "results.json").read_text())["cells"]
     applying = [s for s in SPECS.glob("*.mech.yaml") if "pythia" in load_spec(s).applies_to]

@@ -37,20 +37,60 @@ def test_good_spec_parses_with_defaults():
     [
         ("max: 1.0}", "maxx: 1.0}", "claims/x.yaml:10: checks[1].behaviour.maxx: unknown field 'maxx'"),
         ("span: 15", "span: fifteen", "claims/x.yaml:7: task.params.span: must be int"),
-        ("metric: repeat_loss", "metric: logit_diff", "claims/x.yaml:10: checks[1].behaviour.metric: 'logit_diff' does not apply"),
-        ("score: induction", "score: copy", "claims/x.yaml:9: checks[0].heads.score: 'copy' is measured on task 'ioi'"),
-        ("score: induction", "score: inducton", "claims/x.yaml:9: checks[0].heads.score: unknown value 'inducton'"),
+        (
+            "metric: repeat_loss",
+            "metric: logit_diff",
+            "claims/x.yaml:10: checks[1].behaviour.metric: 'logit_diff' does not apply",
+        ),
+        (
+            "score: induction",
+            "score: copy",
+            "claims/x.yaml:9: checks[0].heads.score: 'copy' is measured on task 'ioi'",
+        ),
+        (
+            "score: induction",
+            "score: inducton",
+            "claims/x.yaml:9: checks[0].heads.score: unknown value 'inducton'",
+        ),
         ("  zoo: {", "  zooo: {", "claims/x.yaml:12: expect.zooo: unknown value 'zooo'"),
         ("version: 1", "version: one", "claims/x.yaml:3: version: must be integer"),
         ("format: 1", "format: 2", "claims/x.yaml:1: format: must be 1"),
-        ("claim: Induction heads exist.\n", "", "claims/x.yaml:1: (top level): missing required field 'claim'"),
-        ("  - behaviour: {metric: repeat_loss, max: 1.0}", "  - behaviour: {metric: repeat_loss}", "checks[1].behaviour: give exactly one threshold"),
-        ("  - heads: {score: induction, min: 0.4}", "  - heads: {score: induction, min: 0.4}\n    behaviour: {metric: repeat_loss, max: 1}", "exactly one of behaviour, heads, ablation, path"),
+        (
+            "claim: Induction heads exist.\n",
+            "",
+            "claims/x.yaml:1: (top level): missing required field 'claim'",
+        ),
+        (
+            "  - behaviour: {metric: repeat_loss, max: 1.0}",
+            "  - behaviour: {metric: repeat_loss}",
+            "checks[1].behaviour: give exactly one threshold",
+        ),
+        (
+            "  - heads: {score: induction, min: 0.4}",
+            "  - heads: {score: induction, min: 0.4}\n    behaviour: {metric: repeat_loss, max: 1}",
+            "exactly one of behaviour, heads, ablation, path",
+        ),
         ("version: 1", "version: 1\nversion: 2", "claims/x.yaml:4: version: duplicate key"),
-        ("  params: {span: 15}", "  params: {span: 15, spam: 3}", "claims/x.yaml:7: task.params.spam: unknown parameter 'spam'"),
-        ("  - heads: {score: induction, min: 0.4}", "  - share: {heads: {role: induction_heads}, score: induction, min: 0.5}", "claims/x.yaml:9: checks[0].share.heads: must be array"),
-        ("  - heads: {score: induction, min: 0.4}", "  - share: {heads: [{role: induction_heads}], score: copy, min: 0.5}", "claims/x.yaml:9: checks[0].share.score: 'copy' is measured on task 'ioi'"),
-        ("  - heads: {score: induction, min: 0.4}", "  - share: {heads: [{role: name_movers}], score: induction, min: 0.5}", "checks[0].share.heads[0].role: 'name_movers' is measured on task 'ioi'"),
+        (
+            "  params: {span: 15}",
+            "  params: {span: 15, spam: 3}",
+            "claims/x.yaml:7: task.params.spam: unknown parameter 'spam'",
+        ),
+        (
+            "  - heads: {score: induction, min: 0.4}",
+            "  - share: {heads: {role: induction_heads}, score: induction, min: 0.5}",
+            "claims/x.yaml:9: checks[0].share.heads: must be array",
+        ),
+        (
+            "  - heads: {score: induction, min: 0.4}",
+            "  - share: {heads: [{role: induction_heads}], score: copy, min: 0.5}",
+            "claims/x.yaml:9: checks[0].share.score: 'copy' is measured on task 'ioi'",
+        ),
+        (
+            "  - heads: {score: induction, min: 0.4}",
+            "  - share: {heads: [{role: name_movers}], score: induction, min: 0.5}",
+            "checks[0].share.heads[0].role: 'name_movers' is measured on task 'ioi'",
+        ),
     ],
 )
 def test_errors_name_file_line_and_field(old, new, expected):
@@ -90,6 +130,48 @@ def test_cells_the_source_does_not_cover_are_measured_not_asserted():
     assert spec.expected("pythia", "pythia-2.8b", 2000) is None  # before the paper's first number
     assert spec.expected("pythia", "pythia-70m", 143000) is None
     assert spec.expected("pythia", "pythia-160m", 143000) is False  # covered, and absent
-    everything = parse_spec(GOOD.replace("  zoo: {sizes: {zoo-890k: 512}}", "  pythia: {not_covered: [all]}"), "x.yaml")
+    everything = parse_spec(
+        GOOD.replace("  zoo: {sizes: {zoo-890k: 512}}", "  pythia: {not_covered: [all]}"), "x.yaml"
+    )
     assert everything.expected("pythia", "pythia-12b", 1000) is None
     assert "has no size 'pythia-7b'" in error_of(text.replace("pythia-70m,", "pythia-7b,"))
+
+
+GT = """\
+format: 1
+id: gt
+version: 1
+claim: The greater-than circuit works the known way.
+task: {name: greater_than}
+checks:
+  - greater_than_algorithm:
+      circuit: {metric: prob_diff}
+      min_mlp_boost: 0.2
+expect:
+  zoo: {sizes: all}
+"""
+
+
+def test_circuit_settings_inside_a_check_are_validated_like_a_circuit_check():
+    assert parse_spec(GT, "x.yaml").checks[0].fields["circuit"] == {"metric": "prob_diff"}
+    assert (
+        "claims/x.yaml:8: checks[0].greater_than_algorithm.circuit.metric: 'logit_diff' does not apply"
+        in error_of(GT.replace("metric: prob_diff", "metric: logit_diff"))
+    )
+    assert "checks[0].greater_than_algorithm.circuit.max_edges: unknown field" in error_of(
+        GT.replace("{metric: prob_diff}", "{metric: prob_diff, max_edges: 3}")
+    )
+
+
+def test_the_greater_than_algorithm_needs_the_greater_than_task():
+    text = GT.replace("task: {name: greater_than}", "task: {name: ioi}").replace("prob_diff", "logit_diff")
+    assert "checks[0].greater_than_algorithm: greater_than_algorithm reads the years" in error_of(text)
+
+
+def test_a_share_in_a_circuit_needs_a_task_with_a_circuit_metric():
+    text = GOOD.replace(
+        "  - heads: {score: induction, min: 0.4}",
+        "  - share: {heads: [{score: induction, min: 0.4}], score: induction, min: 0.5, "
+        "in_circuit: {metric: repeat_loss}}",
+    )
+    assert "claims/x.yaml:9: checks[0].share.in_circuit.metric: unknown value 'repeat_loss'" in error_of(text)
