@@ -10,7 +10,9 @@
                  a fraction of the clean-corrupted gap, 1 = the patch alone erases it (or, with
                  ``normalise: clean``, of the clean value, for corruptions that keep the answer);
                  ``attention_shift`` also asks that the receivers' attention from END moves off
-                 IO and onto S1 (the paper's S-inhibition confirmation);
+                 IO and onto S1 (the paper's S-inhibition confirmation), and ``screen`` first
+                 keeps only senders whose path, patched from S2=IO prompts, erases more than
+                 that fraction of their gap (the paper's candidates);
 * ``circuit``    EAP-IG finds a circuit that recovers ``threshold`` of the metric (faithfulness)
                  within ``max_edges`` edges / ``max_nodes`` nodes, containing the selected heads
                  (``contains``); its edge and node counts are measured values (``circuits/``);
@@ -225,6 +227,10 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
             {"clean": clean, "corrupted": corrupted},
             headline("path damage", None, fields["min_damage"]),
         )
+    screened: dict = {}
+    if "screen" in fields:  # the paper's candidates first, then the spec's corruption confirms
+        screened = _screen(run, senders, receivers, fields)
+        senders = [h for h in senders if screened[head_name(*h)] > fields["screen"]]
     damages, shifts = {}, {}
     for sender in senders:
         downstream = [r for r in receivers if r[0] > sender[0]]
@@ -253,8 +259,34 @@ def path(run: TaskRun, fields: dict) -> CheckResult:
     }
     if shifts:
         values["attention_shift"] = {h: shifts[h] for h in list(dict(ranked))[:8]}
+    if "screen" in fields:
+        values["candidates"] = len(senders)
+        values["screen"] = dict(sorted(screened.items(), key=lambda kv: -kv[1])[:8])
+        summary += f"; {len(senders)} of {len(screened)} sender(s) passed the S2=IO screen"
     name = "path damage" if need == 1 else f"#{need} path damage"  # holds iff this >= min_damage
     return CheckResult(len(hits) >= need, summary, values, headline(name, kth, fields["min_damage"]))
+
+
+def _screen(run: TaskRun, senders: list, receivers: list, fields: dict) -> dict[str, float]:
+    """The paper's S-inhibition candidate screen (section 4.5; its ``get_ioi_consistency.py``):
+    each sender's path into the receivers patched from the S2=IO prompts, as the fraction of that
+    set's clean-corrupted gap it erases (the noising effect negated; 0 for every sender where
+    that set has no gap)."""
+    from .direct import noising_effect
+    from .interventions import path_patch
+    from .runs import task_run
+
+    flipped = task_run(run.model, run.task_name, {**run.params, "corruption": "s2_io"})
+    metric, into = fields["metric"], fields.get("into", "q")
+    clean, corrupted = flipped.metric(metric), flipped.metric(metric, flipped.corrupted[0])
+    if _no_gap(metric, clean, corrupted):
+        return {head_name(*h): 0.0 for h in senders}
+    out = {}
+    for sender in senders:
+        downstream = [r for r in receivers if r[0] > sender[0]]
+        patched = flipped.metric(metric, path_patch(flipped, sender, downstream, into))
+        out[head_name(*sender)] = round(-noising_effect(patched, clean, corrupted), 5)
+    return out
 
 
 def _patched(run: TaskRun, sender, downstream, fields: dict) -> tuple[float, dict | None]:

@@ -463,6 +463,8 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
                 path + ("metric",),
                 f"{body['metric']!r} does not apply to task {task!r}; use one of: {', '.join(fitting)}",
             )
+    if "screen" in body and task != "ioi":
+        yield path + ("screen",), "screen patches from IOI's S2=IO prompts: task 'ioi' only"
     if body.get("attention_shift") and task != "ioi":
         yield (
             path + ("attention_shift",),

@@ -127,6 +127,13 @@ def _check_fields() -> dict:
                 "min_damage": _NUMBER,
                 "normalise": {"enum": ["gap", "clean"]},
                 "attention_shift": {"type": "boolean"},
+                "screen": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "the paper's S-inhibition candidate screen: keep only senders whose "
+                    "path, patched from S2=IO prompts, erases more than this fraction of that set's "
+                    "gap (the paper: 0.001), then judge them with the spec's corruption (IOI only)",
+                },
                 "at_least": {"type": "integer", "minimum": 1},
                 "tolerance": _TOLERANCE,
                 "by_suite": _SUITE_OVERRIDES,

@@ -57,7 +57,10 @@ def test_forward_passes_are_shared_between_checks(trained):
         run.head_scores(score)
     run.metric("logit_diff"), run.metric("pair_accuracy")
     assert run.forwards == 1
-    assert task_run(trained, "ioi", {"n_prompts": 16, "seed": 3, "templates": "train", "corruption": "s2_io"}) is run
+    assert (
+        task_run(trained, "ioi", {"n_prompts": 16, "seed": 3, "templates": "train", "corruption": "s2_io"})
+        is run
+    )
 
 
 IOI = {"n_prompts": 64, "seed": 0, "templates": "train", "corruption": "s2_io"}
@@ -77,3 +80,30 @@ def test_path_patching_finds_the_value_route_and_not_a_dead_end(trained):
     assert routed.holds and max(routed.values["senders"].values()) > 0.3
     assert not path(run, {**base, "receivers": {"ids": ["L3H3"]}, "into": "v"}).holds
     assert not path(run, {**base, "receivers": carrying, "into": "q"}).holds
+
+
+def test_the_s_inhibition_screen_keeps_the_senders_that_harm_the_s2_io_set(trained):
+    """The paper's candidate screen: senders whose path into the receivers, patched from S2=IO
+    prompts, erases more than ``screen`` of that set's gap go on to the ABB->BAB confirmation;
+    the others are not judged. A screen no sender passes leaves nothing to confirm (control)."""
+    from mechanisms.measure.checks import _screen, path
+
+    run = task_run(trained, "ioi", {**IOI, "corruption": "abb_bab"})
+    fields = {
+        "senders": {"layers": [0, 1, 2]},
+        "receivers": {"ids": ["L2H1", "L3H1"]},  # the zoo's answer writers, fed through values
+        "into": "v",
+        "metric": "logit_diff",
+        "min_damage": 0.01,
+        "normalise": "clean",
+        "attention_shift": True,
+    }
+    senders, _ = select_heads(run, fields["senders"])
+    receivers, _ = select_heads(run, fields["receivers"])
+    passing = {h for h, d in _screen(run, senders, receivers, fields).items() if d > 0.001}
+    assert 0 < len(passing) < len(senders)
+    plain, screened = path(run, fields), path(run, {**fields, "screen": 0.001})
+    assert screened.values["candidates"] == len(passing)
+    assert set(screened.values["senders"]) == set(plain.values["senders"]) & passing
+    nothing = path(run, {**fields, "screen": 10.0})
+    assert nothing.values["candidates"] == 0 and not nothing.holds

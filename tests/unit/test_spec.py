@@ -175,3 +175,11 @@ def test_a_share_in_a_circuit_needs_a_task_with_a_circuit_metric():
         "in_circuit: {metric: repeat_loss}}",
     )
     assert "claims/x.yaml:9: checks[0].share.in_circuit.metric: unknown value 'repeat_loss'" in error_of(text)
+
+
+def test_the_s_inhibition_screen_is_for_ioi_only():
+    text = GT.replace(
+        "  - greater_than_algorithm:\n      circuit: {metric: prob_diff}\n      min_mlp_boost: 0.2\n",
+        "  - path: {senders: {}, receivers: {ids: [L1H0]}, metric: prob_diff, min_damage: 0.1, screen: 0.001}\n",
+    )
+    assert "checks[0].path.screen: screen patches from IOI's S2=IO prompts: task 'ioi' only" in error_of(text)
