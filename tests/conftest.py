@@ -2,12 +2,21 @@
 ``integration`` (pytester runs of the plugin, with ``-n 2``), ``examples`` (the docs' YAML)."""
 
 import os
+import sys
 
 import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# One torch thread per xdist worker, as the plugin gives spec runs: `pytest tests -n 2` on two
+# cores otherwise runs two threads per worker, and the pytester runs a test starts (which inherit
+# this environment) more on top: oversubscribed, every model test slows down.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

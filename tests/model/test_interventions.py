@@ -88,9 +88,9 @@ def test_the_s_inhibition_screen_keeps_the_senders_that_harm_the_s2_io_set(train
     the others are not judged. A screen no sender passes leaves nothing to confirm (control)."""
     from mechanisms.measure.checks import _screen, path
 
-    run = task_run(trained, "ioi", {**IOI, "corruption": "abb_bab"})
+    run = task_run(trained, "ioi", {**IOI, "n_prompts": 32, "corruption": "abb_bab"})
     fields = {
-        "senders": {"layers": [0, 1, 2]},
+        "senders": {"layers": [0, 1]},
         "receivers": {"ids": ["L2H1", "L3H1"]},  # the zoo's answer writers, fed through values
         "into": "v",
         "metric": "logit_diff",
