@@ -154,8 +154,12 @@ class SpecItem(pytest.Item):
         try:
             base = self._base() if self.cell.role == "candidate" else None  # before measuring
             record.update(measure(self.spec, self.cell, self.config.stash[OPTIONS_KEY], circuits))
+            if self.cell.role == "base" and circuits:
+                from .gate.bases import circuit_edges
+
+                record["circuit_edges"] = circuit_edges(circuits)
             if base is not None:
-                self._compare(base, record)
+                self._compare(base, record, circuits)
         except Exception as exc:
             record.update(holds=None, outcome="error", error=f"{type(exc).__name__}: {exc}")
             self._keep(record)
@@ -184,18 +188,24 @@ class SpecItem(pytest.Item):
     def _measure_base(self) -> dict:
         """The base's cell of this spec, measured here because its own item did not run first
         (deselected by ``-k`` or ``--lf``)."""
+        from .gate.bases import circuit_edges
         from .measure.evaluation import base_record, measure
 
         base = next(c for c in self.config.stash[PLAN_KEY].cells if c.role == "base")
-        return {**base_record(self.spec, base), **measure(self.spec, base, self.config.stash[OPTIONS_KEY])}
+        circuits: dict[int, dict] = {}
+        record = {
+            **base_record(self.spec, base),
+            **measure(self.spec, base, self.config.stash[OPTIONS_KEY], circuits),
+        }
+        return {**record, "circuit_edges": circuit_edges(circuits)}
 
-    def _compare(self, base: dict, record: dict) -> None:
+    def _compare(self, base: dict, record: dict, circuits: dict[int, dict]) -> None:
         from .gate.bases import same_tokenizer
         from .gate.judge import judge
 
         same_tokenizer(base, record)
         checks = [(c.kind, c.for_suite(self.cell.suite)) for c in self.spec.checks]
-        record["gate"] = {"base": base.get("model"), **judge(base, record, checks)}
+        record["gate"] = {"base": base.get("model"), **judge(base, record, checks, circuits)}
         record["expected"] = True if record["gate"]["required"] else None
 
     def _keep(self, record: dict) -> None:

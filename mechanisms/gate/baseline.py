@@ -36,6 +36,7 @@ def claim_entry(record: dict) -> dict:
         "checks": [
             {k: c.get(k) for k in ("check", "holds", "summary", "headline")} for c in record.get("checks", [])
         ],
+        "circuit_edges": record.get("circuit_edges", {}),  # a circuit check's edges, by check index
     }
 
 

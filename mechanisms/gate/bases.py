@@ -43,6 +43,12 @@ def base_for(
     return {**record, "tokenizer_sha256": record.get("provenance", {}).get("tokenizer_sha256")}
 
 
+def circuit_edges(circuits: dict[int, dict]) -> dict[str, list[str]]:
+    """A base's circuits as its record keeps them (check index -> edge names), so that a
+    candidate, measured in the run or against a stored baseline, is compared edge by edge."""
+    return {str(i): sorted(members["edges"]) for i, members in sorted(circuits.items())}
+
+
 def same_tokenizer(base: dict, candidate: dict) -> None:
     """Values of two models that tokenize differently are not comparable."""
     ours = candidate.get("provenance", {}).get("tokenizer_sha256")

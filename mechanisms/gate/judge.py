@@ -5,6 +5,11 @@
   base value, the candidate value and the tolerance.
 * The base did not hold it: reported, not required (a candidate that gained it passes).
 * The base's measurement failed, or is missing: the candidate cannot be judged (an error).
+
+A circuit check also compares the circuits themselves: the edge Jaccard similarity between the
+candidate's circuit and the base's is reported, and required to be at least ``base_overlap``
+where the spec sets it (the same circuit may keep its size and faithfulness while being made
+of other edges).
 """
 
 from __future__ import annotations
@@ -12,13 +17,28 @@ from __future__ import annotations
 from .tolerance import Tolerance
 
 
-def judge(base: dict, candidate: dict, checks: list) -> dict:
-    """``checks``: the spec's ``(kind, fields)`` for this suite, in order. Returns the record's
-    ``gate`` entry: ``required``, ``verdict`` (pass / fail / not required), ``reasons`` and
-    per check the base and candidate values with the tolerance."""
+def judge(base: dict, candidate: dict, checks: list, circuits: dict | None = None) -> dict:
+    """``checks``: the spec's ``(kind, fields)`` for this suite, in order; ``circuits``: the
+    candidate's circuit members per check index (``evaluation.circuit_members``), compared with
+    the base's ``circuit_edges``. Returns the record's ``gate`` entry: ``required``, ``verdict``
+    (pass / fail / not required), ``reasons`` and per check the base and candidate values with
+    the tolerance (and, for circuits, their overlap)."""
     required = base.get("outcome") == "holds"
     rows, reasons = [], []
     for i, (kind, fields) in enumerate(checks):
+        overlap: float | None = None
+        if kind == "circuit":
+            overlap, why = circuit_overlap(base, (circuits or {}).get(i), i)
+            if (
+                required
+                and fields.get("base_overlap") is not None
+                and (overlap or 0.0) < fields["base_overlap"]
+            ):
+                reasons.append(
+                    why
+                    or f"check {i}: the circuit shares {overlap:.0%} of its edges with the base's "
+                    f"(edge Jaccard; needs >= {fields['base_overlap']:.0%})"
+                )
         tolerance = Tolerance.for_check(kind, fields)
         b = _headline(base, i)
         c = _headline(candidate, i)
@@ -37,6 +57,7 @@ def judge(base: dict, candidate: dict, checks: list) -> dict:
                 "candidate": c,
                 "tolerance": tolerance.as_dict(),
                 "within": within,
+                **({"overlap": overlap} if kind == "circuit" else {}),
             }
         )
         if required and within is False and b is not None and c is not None:
@@ -58,6 +79,21 @@ def judge(base: dict, candidate: dict, checks: list) -> dict:
         "checks": rows,
         "base_outcome": base.get("outcome"),
     }
+
+
+def circuit_overlap(base: dict, members: dict | None, index: int) -> tuple[float | None, str]:
+    """Edge Jaccard between the base's circuit (its record's ``circuit_edges``) and the
+    candidate's, or None and why there is nothing to compare."""
+    base_edges = (base.get("circuit_edges") or {}).get(str(index))
+    if base_edges is None:
+        return (
+            None,
+            f"check {index}: the base has no circuit to compare with (absent, or a baseline written before circuits were kept)",
+        )
+    if not members or not members.get("edges"):
+        return None, f"check {index}: the candidate has no circuit to compare with the base's"
+    ours, theirs = set(members["edges"]), set(base_edges)
+    return len(ours & theirs) / len(ours | theirs), ""
 
 
 def _headline(record: dict, index: int) -> float | None:

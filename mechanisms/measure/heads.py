@@ -9,8 +9,10 @@ circuit, with GQA handled by mapping query head h to key/value head ``h // (head
   head's layer norm and OV circuit, unembedded with the final layer norm's weight folded into
   ``W_U`` but no normalisation (the paper's code, which loads models with ``fold_ln``); the score
   is the fraction of those whose name token is in the top 5 (Wang et al.; the paper's threshold
-  is 10%). ``negative_copy`` negates the OV output first; ``copy_final_ln`` applies the whole
-  final layer norm instead (Wang et al.'s variant).
+  is 10%). Where a block normalises its attention output (Gemma-3's ``ln1_post``), the head's
+  output passes through that norm first, as in the model (``attention_out``). ``negative_copy``
+  negates the OV output first; ``copy_final_ln`` applies the whole final layer norm instead
+  (Wang et al.'s variant).
 * ``successor``: each ordinal token's effective embedding ``MLP0(E)`` (the paper's code: no layer
   norm) through the head's OV circuit; the score is the fraction of (item, next) pairs, over nine
   sequences in four spellings, whose next item has the highest logit among the tokens of its
@@ -66,11 +68,21 @@ def ov_weights(model: Any, layer: int, head: int) -> tuple[torch.Tensor, torch.T
 
 def head_ov(model: Any, layer: int, head: int, resid: torch.Tensor, layer_norm: bool = True) -> torch.Tensor:
     """The head's output for residual vectors ``resid [n, d_model]``, read through its layer norm
-    (unless ``layer_norm`` is False)."""
+    (unless ``layer_norm`` is False), as it reaches the residual stream (``attention_out``)."""
     w_v, b_v, w_o = ov_weights(model, layer, head)
     x = model.bridge.blocks[layer].ln1(resid[None])[0] if layer_norm else resid
     v = x @ w_v + (0 if b_v is None else b_v)
-    return v @ w_o
+    return attention_out(model, layer, v @ w_o)
+
+
+def attention_out(model: Any, layer: int, out: torch.Tensor) -> torch.Tensor:
+    """A head's output ``[n, d_model]`` as the residual stream receives it: through the block's
+    post-attention norm where it has one (Gemma-3's ``ln1_post``), else unchanged. The norm acts
+    on the sum of the layer's heads in the model; on one head's output alone its RMS differs by
+    a positive factor per vector, which changes no ranking (top-5, argmax), while its weight,
+    which can silence dimensions, is applied as in the model."""
+    post = getattr(model.bridge.blocks[layer], "ln1_post", None)
+    return out if post is None else post(out[None])[0]
 
 
 def _folded_unembedding(model: Any) -> torch.Tensor:
@@ -86,16 +98,18 @@ def _copy_logits(
 
     ``folded`` (the paper's code): the final layer norm's weight folded into ``W_U``, no
     normalisation; computed as ``v (W_O diag(w) W_U)`` through the head's value where that is
-    cheaper (SmolLM2: 2.4x fewer operations; not Gemma-3, whose heads are 256 wide). ``final_ln``
-    (Wang et al.): the final layer norm applied in full to the head's output."""
+    cheaper (SmolLM2: 2.4x fewer operations; not Gemma-3, whose heads are 256 wide and whose
+    post-attention norm comes between ``W_O`` and ``W_U``). ``final_ln`` (Wang et al.): the final
+    layer norm applied in full to the head's output."""
     if variant == "final_ln":
         return model.bridge.ln_final(head_ov(model, layer, head, vectors)[None])[0] @ w_u
     w_v, b_v, w_o = ov_weights(model, layer, head)
     value = model.bridge.blocks[layer].ln1(vectors[None])[0] @ w_v + (0 if b_v is None else b_v)
     n, (d_head, d_model) = len(vectors), w_o.shape
-    if d_head * (d_model + n) < n * d_model:  # cheaper through the d_head-wide value
+    post_norm = getattr(model.bridge.blocks[layer], "ln1_post", None) is not None
+    if not post_norm and d_head * (d_model + n) < n * d_model:  # cheaper through the d_head-wide value
         return value @ (w_o @ w_u)
-    return (value @ w_o) @ w_u
+    return attention_out(model, layer, value @ w_o) @ w_u
 
 
 def _copy_scores(run: TaskRun, variant: str = "folded") -> None:

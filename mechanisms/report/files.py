@@ -5,7 +5,9 @@ sees half a file):
   of every other file and of ``python -m mechanisms.report``;
 * ``matrix.md``     the terminal's matrices in Markdown;
 * ``report.html``   the self-contained page (``html.py``);
-* ``report.md`` and ``curves/*.svg``  the same content for a pull request (``markdown.py``).
+* ``report.md`` and ``curves/*.svg``  the same content for a pull request (``markdown.py``);
+* ``circuits/<spec>/<cell>.svg``  each circuit a check saved (``.json`` beside it), drawn
+  (``drawings.py``) and also inlined into ``report.html``'s cell details.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 from ..atomic import replace
 from . import html, markdown
 from .curves import draw_all
+from .drawings import circuit_svg
 from .matrix import markdown as matrix_markdown
 from .records import matrices, ordered
 from .series import ordered as series_ordered
@@ -43,9 +46,40 @@ def write_reports(records: list[dict], directory: str, run: dict | None = None) 
         name = f"curves/{_safe(spec)}-{_safe(suite)}-{index}.svg"
         replace(os.path.join(directory, name), svg)
         images[(spec, suite, index)] = name
-    replace(os.path.join(directory, "report.html"), html.render(records, run, figures))
+    drawings = draw_circuits(records, directory, run)
+    replace(os.path.join(directory, "report.html"), html.render(records, run, figures, drawings))
     replace(os.path.join(directory, "report.md"), markdown.render(records, images, run))
     return str(directory)
+
+
+def draw_circuits(records: list[dict], directory: str, run: dict) -> dict[str, str]:
+    """``{artifact path: svg}`` for every circuit artifact the records name, each also written as
+    an ``.svg`` beside the report's copy of it. Artifacts are looked up in ``directory``, then
+    next to each merged ``results.json``; a missing or unreadable one is simply not drawn."""
+    roots = [directory] + [os.path.dirname(s["path"]) for s in run.get("sources", []) if s.get("path")]
+    drawings = {}
+    for record in records:
+        for check in record.get("checks", []):
+            relative = check.get("artifact")
+            document = _artifact(roots, relative) if relative else None
+            svg = circuit_svg(document) if document else None
+            if svg is None:
+                continue
+            drawings[relative] = svg
+            target = os.path.join(directory, os.path.splitext(relative)[0] + ".svg")
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            replace(target, svg)
+    return drawings
+
+
+def _artifact(roots: list[str], relative: str) -> dict | None:
+    for root in roots:
+        try:
+            with open(os.path.join(root, relative), encoding="utf-8") as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def _safe(name: str) -> str:

@@ -2,7 +2,8 @@
 from disk.
 
 Per claim: the sizes x checkpoints heatmap (verdict as colour, the first check's headline value
-in each cell, hover for the checks, click for everything the cell recorded), one curve per check
+in each cell, hover for the checks, click for everything the cell recorded, a circuit drawn where
+the cell found one), one curve per check
 against training tokens, and the emergence table. Verdicts and onsets come from ``records``, the
 same functions the terminal matrix uses, so the page and the terminal cannot disagree.
 """
@@ -53,6 +54,7 @@ border:1px solid #8c959f;border-radius:6px;box-shadow:0 4px 16px #0003;padding:1
 .ok{color:#2e7d32}.fail{color:#c62828}
 table.gate td,table.gate th{text-align:left;border-bottom:1px solid #eee}
 section.series td:last-child { text-align: left; }
+#details .drawing svg{max-width:100%;height:auto}
 """
 
 SCRIPT = """
@@ -66,6 +68,7 @@ function show(id){
   h += '<p>verdict: ' + esc(r.outcome) + '; expected: ' + esc(r.expected) + '</p>';
   for (const c of (r.checks || [])) {
     h += '<p class="' + (c.holds ? 'ok' : 'fail') + '">[' + (c.holds ? 'ok' : 'FAIL') + '] ' + esc(c.check) + ': ' + esc(c.summary) + '</p>';
+    if (c.drawing) h += '<div class="drawing">' + c.drawing + '</div>';  // our own SVG, labels escaped
     h += '<pre>' + esc(JSON.stringify(c.values, null, 1)) + '</pre>';
   }
   if (r.error) h += '<p class="fail">' + esc(r.error) + '</p>';
@@ -76,14 +79,17 @@ document.querySelectorAll('td.cell[data-cell]').forEach(td => td.addEventListene
 """
 
 
-def render(records: list[dict], run: dict | None = None, figures: dict | None = None) -> str:
+def render(
+    records: list[dict], run: dict | None = None, figures: dict | None = None, drawings: dict | None = None
+) -> str:
     """The whole page as one string; ``figures`` as ``curves.draw_all`` returns them (drawn here
-    when not given)."""
+    when not given); ``drawings`` (artifact path -> SVG, ``files.draw_circuits``) go into the
+    details of the cells whose circuits they draw."""
     by_key = matrices(records)
     figures = draw_all(by_key) if figures is None else figures
     mats = sorted(by_key.items())
     cells: dict[str, dict] = {}
-    sections = [_section(i, key, m, cells, figures) for i, (key, m) in enumerate(mats)]
+    sections = [_section(i, key, m, cells, figures, drawings or {}) for i, (key, m) in enumerate(mats)]
     nav = "".join(
         f'<li><a href="#{_anchor(i)}">{html.escape(spec)}</a> [{html.escape(suite)}] {_tally(m)}</li>'
         for i, ((spec, suite), m) in enumerate(mats)
@@ -161,7 +167,7 @@ def _run_section(run: dict, records: list[dict]) -> str:
     return f'<section id="run" class="run">{len(records)} cells. ' + "<br>".join(lines) + "</section>"
 
 
-def _section(i: int, key: tuple[str, str], m: dict, cells: dict, drawn: dict) -> str:
+def _section(i: int, key: tuple[str, str], m: dict, cells: dict, drawn: dict, drawings: dict) -> str:
     spec, suite = key
     figures = (
         "".join(
@@ -175,11 +181,11 @@ def _section(i: int, key: tuple[str, str], m: dict, cells: dict, drawn: dict) ->
         f'<section class="spec" id="{_anchor(i)}" data-spec="{html.escape(spec)}">'
         f"<h2>{html.escape(spec)} v{m['version']} [{html.escape(suite)}]</h2>"
         f'<p class="claim">{html.escape(m["claim"])}</p>'
-        f"{_heatmap(i, m, cells)}<div class=curves>{figures}</div>{_emergence_table(m)}</section>"
+        f"{_heatmap(i, m, cells, drawings)}<div class=curves>{figures}</div>{_emergence_table(m)}</section>"
     )
 
 
-def _heatmap(i: int, m: dict, cells: dict) -> str:
+def _heatmap(i: int, m: dict, cells: dict, drawings: dict) -> str:
     head = "".join(
         f'<th title="{html.escape(tokens_text(_tokens_at(m, s)))}">{column_label(s)}</th>' for s in m["steps"]
     )
@@ -192,7 +198,7 @@ def _heatmap(i: int, m: dict, cells: dict) -> str:
                 tds.append('<td class="cell none">·</td>')
                 continue
             cell_id = f"{i}-{model}-{j}"
-            cells[cell_id] = _details(record)
+            cells[cell_id] = _details(record, drawings)
             tds.append(_cell(record, cell_id))
         rows.append(f"<tr><th>{html.escape(model)}</th>{''.join(tds)}</tr>")
     return f'<table class="heatmap"><tr><th>step</th>{head}</tr>{"".join(rows)}</table>'
@@ -232,11 +238,15 @@ def _emergence_table(m: dict) -> str:
 DETAIL_FIELDS = ("model_id", "revision", "tokens", "params", "task", "task_params", "seconds", "nodeid")
 
 
-def _details(record: dict) -> dict:
-    """What the click panel shows: verdict, checks with values, provenance (weights digest, BOS,
-    library versions), the task and its prompts' seed."""
+def _details(record: dict, drawings: dict) -> dict:
+    """What the click panel shows: verdict, checks with values (and a circuit check's drawing),
+    provenance (weights digest, BOS, library versions), the task and its prompts' seed."""
     details = {k: record[k] for k in DETAIL_FIELDS if k in record}
     details.update(record.get("provenance", {}))
+    checks = [
+        {**c, "drawing": drawings[c["artifact"]]} if c.get("artifact") in drawings else c
+        for c in record.get("checks", [])
+    ]
     return {
         "spec": record["spec"],
         "spec_version": record.get("spec_version"),
@@ -244,7 +254,7 @@ def _details(record: dict) -> dict:
         "step_label": f"step {column_label(record['step'])}",
         "outcome": record.get("outcome"),
         "expected": record.get("expected"),
-        "checks": record.get("checks", []),
+        "checks": checks,
         "error": record.get("error"),
         "details": details,
     }

@@ -86,6 +86,11 @@ def _value(row: dict, side: str) -> str:
 
 
 def _change(row: dict) -> str:
+    shared = "" if row.get("overlap") is None else f"; {row['overlap']:.0%} of edges shared"
+    return _headline_change(row) + shared
+
+
+def _headline_change(row: dict) -> str:
     if row.get("base") is None or row.get("candidate") is None:
         return ""
     delta = row["candidate"] - row["base"]

@@ -147,6 +147,13 @@ def _check_fields() -> dict:
                 **_circuit_settings(),
                 "max_edges": {"type": "integer", "minimum": 1},
                 "max_nodes": {"type": "integer", "minimum": 1},
+                "base_overlap": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "when gating a fine-tune: the least edge Jaccard similarity between "
+                    "its circuit and its base's (always reported; required only where set)",
+                },
                 "contains": {
                     **_selector(),
                     "description": "heads the circuit must contain (all selected, or at_least of them)",

@@ -80,6 +80,28 @@ def test_a_stored_baseline_gates_like_the_base_and_refuses_a_changed_run(project
                                   "the spec's task, parameters or checks*"])
 
 
+def test_a_circuit_is_gated_edge_by_edge_in_the_run_and_from_a_stored_baseline(pytester):
+    """The IOI circuit of the no-repeats fine-tune grows (19 -> 30 edges) and keeps 63% of its
+    base's edges: with ``base_overlap: 0.7`` both the size and the overlap fail it; the base's
+    edges reach the judgement from the base's cell and from the baseline file alike."""
+    spec = (SPECS / "ioi_circuit.mech.yaml").read_text()
+    assert "      max_edges: 100\n" in spec
+    (pytester.path / "ioi_circuit.mech.yaml").write_text(
+        spec.replace("      max_edges: 100\n", "      max_edges: 100\n      base_overlap: 0.7\n"))
+    pytester.makeini("[pytest]\nxfail_strict = true\n")
+    shared = "*circuit edges 19 | * circuit edges 30 | +58% (may rise 50%); 63% of edges shared | * FAIL |*"
+    moved = "*check 0: the circuit shares 63% of its edges with the base's (edge Jaccard; needs >= 70%)*"
+    live = pytester.runpytest_subprocess("-n", "0", "--model-sizes=none", BASE, NO_REPEATS,
+                                         "--update-baseline=base.json")
+    live.assert_outcomes(passed=1, failed=1)
+    live.stdout.fnmatch_lines([shared, moved])
+    stored = json.loads((pytester.path / "base.json").read_text())["claims"]["ioi-circuit"]
+    assert len(stored["circuit_edges"]["0"]) == 19
+    gated = pytester.runpytest_subprocess("-n", "0", "--model-sizes=none", "--baseline=base.json", NO_REPEATS)
+    gated.assert_outcomes(failed=1)
+    gated.stdout.fnmatch_lines([shared, moved])
+
+
 def test_without_a_base_an_extra_model_gets_the_expectations_of_its_size(project):
     """The benign fine-tune has zoo-890k's parameter count: zoo-890k's final-checkpoint
     expectations apply, so the name-mover claim (absent there) is an xfail, not a failure."""

@@ -43,39 +43,57 @@ def test_eap_ig_is_complete_on_the_input_node(zoo_ioi):
     assert scores[0].sum().item() == pytest.approx(change, rel=0.02)
 
 
-def _ranks(values: np.ndarray) -> np.ndarray:
-    return np.argsort(np.argsort(values))
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    def ranks(values: np.ndarray) -> np.ndarray:
+        return np.argsort(np.argsort(values))
+
+    return float(np.corrcoef(ranks(a), ranks(b))[0, 1])
+
+
+def _agreement(estimate: np.ndarray, truth: np.ndarray, carrying: np.ndarray) -> dict:
+    error = np.abs(estimate - truth)
+    return {
+        "spearman_carrying": _spearman(estimate[carrying], truth[carrying]),
+        "spearman_all": _spearman(estimate, truth),
+        "pearson": float(np.corrcoef(estimate, truth)[0, 1]),
+        "mean_error_rest": float(error[~carrying].mean()),
+        "largest_disagreement": float(error.max()),
+    }
 
 
 def test_attribution_against_brute_force_single_edge_patching(zoo_ioi, record_property):
     """Each edge patched alone (every other edge clean) against its EAP and EAP-IG score: the
-    change in L = -logit_diff. EAP-IG's linear estimate must track the real effects better."""
+    change in L = -logit_diff. EAP-IG's linear estimate must track the real effects better.
+
+    Ranks are compared over the edges that carry an effect (at least 1% of the largest one's):
+    they decide which edges a circuit takes. The other ~90% of edges move the logit difference
+    by under 0.01 on average; their ranks are ranks of noise (Spearman over every edge is
+    recorded, not asserted: EAP's is the higher there, though its errors are the larger)."""
     bridge, data = zoo_ioi.model.bridge, zoo_ioi.data
     graph = Graph.of(bridge.cfg)
     runner, clean = CircuitRunner(bridge, data, graph), zoo_ioi.metric("logit_diff")
     edges = graph.valid.nonzero().tolist()
-    truth = []
+    truth_l = []
     for u, v in edges:
         mask = graph.valid.clone()
         mask[u, v] = False
-        truth.append(clean - zoo_ioi.metric("logit_diff", runner.logits(mask)))
-    truth_a = np.array(truth)
-    stats = {}
+        truth_l.append(clean - zoo_ioi.metric("logit_diff", runner.logits(mask)))
+    truth = np.array(truth_l)
+    carrying = np.abs(truth) >= 0.01 * np.abs(truth).max()
+    stats = {"edges": len(edges), "carrying": int(carrying.sum())}
     for method, steps in (("eap", 1), ("eap-ig", 30)):
         scores = attribute(bridge, data, "logit_diff", graph, steps=steps)
         estimate = np.array([scores[u, v].item() for u, v in edges])
-        stats[method] = {
-            "spearman": float(np.corrcoef(_ranks(estimate), _ranks(truth_a))[0, 1]),
-            "pearson": float(np.corrcoef(estimate, truth_a)[0, 1]),
-            "largest_disagreement": float(np.abs(estimate - truth_a).max()),
-            "worst_edge": graph.edge_name(*edges[int(np.abs(estimate - truth_a).argmax())]),
-        }
+        stats[method] = _agreement(estimate, truth, carrying)
+        stats[method]["worst_edge"] = graph.edge_name(*edges[int(np.abs(estimate - truth).argmax())])
     record_property("attribution_vs_brute_force", stats)
     print(stats)
     ig, eap = stats["eap-ig"], stats["eap"]
-    assert ig["spearman"] > 0.6
+    assert carrying.sum() >= 10
+    assert ig["spearman_carrying"] > max(eap["spearman_carrying"], 0.9)
     assert ig["pearson"] > eap["pearson"]
     assert ig["largest_disagreement"] < eap["largest_disagreement"]
+    assert ig["mean_error_rest"] < eap["mean_error_rest"]
 
 
 @pytest.fixture(scope="module")

@@ -47,6 +47,25 @@ def test_a_claim_the_base_held_must_hold_and_stay_within_tolerance():
     assert lost["verdict"] == "fail" and lost["reasons"][0].startswith("the claim held on the base")
 
 
+def test_a_circuit_is_compared_edge_by_edge_with_the_base_circuit():
+    """Same size and faithfulness, other edges: reported always, failed where ``base_overlap`` is set."""
+    circuit = ("circuit", {"metric": "logit_diff", "max_edges": 100})
+    strict = ("circuit", {**circuit[1], "base_overlap": 0.5})
+    base = {**cell("holds", 4.0), "circuit_edges": {"0": ["a->b", "b->logits", "input->a"]}}
+    same = {0: {"edges": {"a->b": 1.0, "b->logits": 2.0, "input->a": 0.5}}}
+    other = {0: {"edges": {"a->c": 1.0, "c->logits": 2.0, "input->a": 0.5}}}
+    kept = judge(base, cell("holds", 4.0), [circuit], other)
+    assert kept["verdict"] == "pass" and kept["checks"][0]["overlap"] == 0.2  # 1 shared of 5
+    assert judge(base, cell("holds", 4.0), [strict], same)["verdict"] == "pass"
+    moved = judge(base, cell("holds", 4.0), [strict], other)
+    assert moved["verdict"] == "fail"
+    assert moved["reasons"] == ["check 0: the circuit shares 20% of its edges with the base's (edge Jaccard; needs >= 50%)"]
+    unknown = judge(cell("holds", 4.0), cell("holds", 4.0), [strict], same)  # an old baseline: no edges
+    assert unknown["verdict"] == "fail" and "the base has no circuit" in unknown["reasons"][0]
+    record = {**cell("holds", 4.0), "spec": "c", "gate": {"base": "b", **moved}}
+    assert "20% of edges shared" in gate_tables([record])
+
+
 def test_a_claim_absent_on_the_base_is_reported_not_required():
     result = judge(cell("absent", 0.5), cell("absent", 0.1), [BEHAVIOUR])
     assert result["verdict"] == "not required" and not result["required"] and result["reasons"] == []

@@ -74,6 +74,28 @@ def test_copy_score_folds_the_final_layer_norm_weight_into_the_unembedding():
     assert heads.copy_score(run)[0, 0] == 1.0  # negative control: a neutral norm lets them through
 
 
+def test_copy_score_reads_a_head_through_its_post_attention_norm():
+    """Gemma-3 normalises the attention output before the residual stream (``ln1_post``): a norm
+    whose weight silences the name dimensions hides the copying, in the model and in the score."""
+    d, names = 8, [3, 5]
+    resid = torch.zeros(2, 6, d)
+    for b, name in enumerate(names):
+        resid[b, 1, name] = resid[b, 2, names[1 - b]] = resid[b, 4, names[1 - b]] = 1.0
+    resid += 0.1 * torch.arange(d)
+    data = SimpleNamespace(correct=names, wrong=names[::-1], positions={"io": [1, 1], "s1": [2, 2], "s2": [4, 4]})
+    weight = torch.ones(d)
+    weight[names] = 0.0
+    bridge = fake_bridge(d, -torch.eye(d))
+    bridge.blocks[0].ln1_post = FinalNorm(weight)
+    run = SimpleNamespace(model=SimpleNamespace(bridge=bridge, n_layers=1, n_heads=2),
+                          clean=(None, {"blocks.0.hook_resid_post": resid}), data=_Sized(data, 2), scores={})
+    assert heads.copy_score(run)[0, 0] == 0.0
+    assert heads.copy_score_final_ln(run)[0, 0] == 0.0
+    bridge.blocks[0].ln1_post.weight = torch.ones(d)  # negative control: a neutral norm
+    run.scores.clear()
+    assert heads.copy_score(run)[0, 0] == 1.0
+
+
 class _Sized:
     def __init__(self, inner, n):
         self.__dict__.update(inner.__dict__)
