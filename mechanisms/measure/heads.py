@@ -81,8 +81,13 @@ def attention_out(model: Any, layer: int, out: torch.Tensor) -> torch.Tensor:
     on the sum of the layer's heads in the model; on one head's output alone its RMS differs by
     a positive factor per vector, which changes no ranking (top-5, argmax), while its weight,
     which can silence dimensions, is applied as in the model."""
-    post = getattr(model.bridge.blocks[layer], "ln1_post", None)
+    post = _post_norm(model, layer)
     return out if post is None else post(out[None])[0]
+
+
+def _post_norm(model: Any, layer: int) -> Any:
+    """The block's post-attention norm (Gemma-3's ``ln1_post``), or None."""
+    return getattr(model.bridge.blocks[layer], "ln1_post", None)
 
 
 def _folded_unembedding(model: Any) -> torch.Tensor:
@@ -106,8 +111,9 @@ def _copy_logits(
     w_v, b_v, w_o = ov_weights(model, layer, head)
     value = model.bridge.blocks[layer].ln1(vectors[None])[0] @ w_v + (0 if b_v is None else b_v)
     n, (d_head, d_model) = len(vectors), w_o.shape
-    post_norm = getattr(model.bridge.blocks[layer], "ln1_post", None) is not None
-    if not post_norm and d_head * (d_model + n) < n * d_model:  # cheaper through the d_head-wide value
+    if (
+        _post_norm(model, layer) is None and d_head * (d_model + n) < n * d_model
+    ):  # cheaper through the d_head-wide value
         return value @ (w_o @ w_u)
     return attention_out(model, layer, value @ w_o) @ w_u
 

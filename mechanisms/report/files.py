@@ -53,9 +53,10 @@ def write_reports(records: list[dict], directory: str, run: dict | None = None) 
 
 
 def draw_circuits(records: list[dict], directory: str, run: dict) -> dict[str, str]:
-    """``{artifact path: svg}`` for every circuit artifact the records name, each also written as
-    an ``.svg`` beside the report's copy of it. Artifacts are looked up in ``directory``, then
-    next to each merged ``results.json``; a missing or unreadable one is simply not drawn."""
+    """``{artifact path: svg}`` for every circuit artifact the records name, each also written
+    into ``directory`` under the artifact's path with ``.svg`` for ``.json`` (beside the JSON in a
+    run's own report). Artifacts are looked up in ``directory``, then next to each merged
+    ``results.json``; a missing or unreadable one is simply not drawn."""
     roots = [directory] + [os.path.dirname(s["path"]) for s in run.get("sources", []) if s.get("path")]
     drawings = {}
     for record in records:
