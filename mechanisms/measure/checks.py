@@ -272,45 +272,27 @@ def _screen(run: TaskRun, senders: list, receivers: list, fields: dict) -> dict[
     each sender's path into the receivers patched from the S2=IO prompts, as the fraction of that
     set's clean-corrupted gap it erases (the noising effect negated; 0 for every sender where
     that set has no gap)."""
-    from .direct import noising_effect
-    from .interventions import path_patch
+    from .inhibition import path_effects
     from .runs import task_run
 
     flipped = task_run(run.model, run.task_name, {**run.params, "corruption": "s2_io"})
-    metric, into = fields["metric"], fields.get("into", "q")
-    clean, corrupted = flipped.metric(metric), flipped.metric(metric, flipped.corrupted[0])
-    if _no_gap(metric, clean, corrupted):
+    metric = fields["metric"]
+    if _no_gap(metric, flipped.metric(metric), flipped.metric(metric, flipped.corrupted[0])):
         return {head_name(*h): 0.0 for h in senders}
-    out = {}
-    for sender in senders:
-        downstream = [r for r in receivers if r[0] > sender[0]]
-        patched = flipped.metric(metric, path_patch(flipped, sender, downstream, into))
-        out[head_name(*sender)] = round(-noising_effect(patched, clean, corrupted), 5)
-    return out
+    effects = path_effects(flipped, senders, receivers, fields.get("into", "q"), metric)
+    return {head_name(*h): round(-effects.get(h, 0.0), 5) for h in senders}
 
 
 def _patched(run: TaskRun, sender, downstream, fields: dict) -> tuple[float, dict | None]:
     """The metric with the path patched and, for ``attention_shift``, how the receivers' mean
     attention from END to IO and to S1 moved (the paper's S-inhibition confirmation)."""
-    from .interventions import by_layer, path_patch
+    from .inhibition import attention_shift
+    from .interventions import path_patch
 
-    into = fields.get("into", "q")
+    into, metric = fields.get("into", "q"), fields["metric"]
     if not fields.get("attention_shift"):
-        return run.metric(fields["metric"], path_patch(run, sender, downstream, into)), None
-    observe: dict = {f"blocks.{layer}.attn.hook_pattern": None for layer in by_layer(downstream)}
-    patched = run.metric(fields["metric"], path_patch(run, sender, downstream, into, observe))
-    clean = run.patterns()
-    rows, pos = torch.arange(len(run.data)), run.data.positions
-    end = torch.tensor(pos["end"])
-    moved = {}
-    for role in ("io", "s1"):
-        key = torch.tensor(pos[role])
-        changes = [
-            observe[f"blocks.{l}.attn.hook_pattern"][rows, h, end, key] - clean[l, rows, h, end, key]
-            for l, h in downstream
-        ]
-        moved[role] = round(torch.stack(changes).mean().item(), 5)
-    return patched, moved
+        return run.metric(metric, path_patch(run, sender, downstream, into)), None
+    return attention_shift(run, sender, downstream, into, metric)
 
 
 def _shifted(shift: dict | None) -> bool:
@@ -343,6 +325,12 @@ def share(run: TaskRun, fields: dict) -> CheckResult:
         f"{len(chosen)} head(s) carry {fraction:.0%} of |{fields['score']}| over {where} "
         f"(needs >= {fields['min']:.0%})"
     )
+    if not chosen:
+        named = ", ".join(
+            sel.get("role") or sel.get("score") or ("ids" if "ids" in sel else "all")
+            for sel in fields["heads"]
+        )
+        summary = f"no head is selected ({named}) over {where}; |{fields['score']}| totals {total:.3g}"
     values = {"share": fraction, "total": total, "heads": [head_name(*h) for h in chosen], **values}
     return CheckResult(
         bool(chosen) and fraction >= fields["min"],

@@ -1,7 +1,7 @@
 """Head scores: one number per attention head, as a ``[layers, heads]`` tensor.
 
 Attention-pattern scores (previous-token, duplicate-token, induction) read the clean run of the
-``repeated_tokens`` task: the mean attention on one diagonal (``key = query - offset``) over the
+``repeated_tokens`` task (its default prompts when a spec of another task asks for them): the mean attention on one diagonal (``key = query - offset``) over the
 second copy, as in the paper's ``get_induction_scores``. Weight-based scores read each head's OV
 circuit, with GQA handled by mapping query head h to key/value head ``h // (heads / kv_heads)``:
 
@@ -32,7 +32,21 @@ if TYPE_CHECKING:
     from .runs import TaskRun
 
 
+def _repeated(run: TaskRun) -> TaskRun:
+    """The run to read attention-pattern scores from: the spec's own if it repeats tokens, else
+    the ``repeated_tokens`` task's default prompts (a head's induction score is a property of the
+    model, so an IOI spec can select induction heads; ``registry`` marks these scores portable)."""
+    if run.task_name == "repeated_tokens":
+        return run
+    from ..spec import registry
+    from .runs import task_run
+
+    defaults = {name: default for name, (_, default) in registry.TASKS["repeated_tokens"].params.items()}
+    return task_run(run.model, "repeated_tokens", defaults)
+
+
 def _diagonal_score(run: TaskRun, offset_of) -> torch.Tensor:
+    run = _repeated(run)
     data = run.data
     patterns = run.patterns()  # [L, B, H, q, k]
     s, span = data.start, data.span
@@ -51,6 +65,7 @@ def duplicate_token_score(run: TaskRun) -> torch.Tensor:
 
 
 def previous_token_score(run: TaskRun) -> torch.Tensor:
+    run = _repeated(run)
     patterns = run.patterns()
     s = run.data.start
     queries = torch.arange(s + 1, patterns.shape[-1])

@@ -33,8 +33,8 @@ class _Guard:
 
     def wrap(self, name: str, edit: Callable[[torch.Tensor], torch.Tensor]) -> Callable:
         def hook(tensor, hook=None):
+            self.fired[name] += 1  # before the edit: a recorder may end the pass (``_Stop``)
             new = edit(tensor.clone())
-            self.fired[name] += 1
             self.changed[name] |= not torch.equal(new, tensor)
             return new
 
@@ -148,19 +148,20 @@ def path_patch(
     """Logits when only the path sender -> receivers' ``into`` input carries the corrupted signal.
 
     1. Clean run with the sender's ``z`` from the corrupted run and every other head's ``z`` frozen
-       at its clean value; record the receivers' ``q``/``k``/``v``.
+       at its clean value; record the receivers' ``q``/``k``/``v`` (the pass stops there).
     2. Clean run with only those receiver inputs replaced by the recorded ones: queries at the
        final (answer) position, keys and values at every position.
     MLPs are not frozen (as in McDougall's ``path_patch`` default), so paths through MLPs count.
     Hook names in ``observe`` (e.g. the receivers' attention patterns) are filled from step 2.
     """
-    bridge, tokens, n_layers = run.model.bridge, run.data.padded(), run.model.n_layers
+    bridge, tokens = run.model.bridge, run.data.padded()
     rows, end = torch.arange(len(run.data)), torch.tensor(run.data.end_positions())
     s_layer, s_head = sender
-    clean_z = [run.z(layer) for layer in range(n_layers)]  # computed before any hook runs:
+    last = max(layer for layer, _ in receivers)  # step 1 stops once it has recorded this layer
+    clean_z = [run.z(layer) for layer in range(last)]  # computed before any hook runs:
     sender_z = run.z(s_layer, corrupted=True)[:, :, s_head]  # a forward inside a hook recurses
     frozen = {}
-    for layer in range(n_layers):
+    for layer in range(last):
 
         def freeze(z, layer=layer):
             z = clean_z[layer].clone()
@@ -173,11 +174,13 @@ def path_patch(
     for layer in by_layer(receivers):
         name = f"blocks.{layer}.attn.hook_{into}"
 
-        def record(x, name=name):
+        def record(x, name=name, stop=layer == last):
             recorded[name] = x.clone()
+            if stop:
+                raise _Stop
             return x
 
-        frozen.setdefault(name, record)
+        frozen[name] = record
     _run_with_recording(bridge, tokens, frozen)
     edits = {}
     for layer, hs in by_layer(receivers).items():
@@ -225,10 +228,11 @@ def final_resid_with(bridge, tokens, hooks: dict, n_layers: int) -> torch.Tensor
 
 
 def _run_with_recording(bridge, tokens, hooks: dict) -> None:
-    """Step 1 of path patching: the sender edit must change something; recorders only observe."""
+    """Step 1 of path patching, which its last recorder ends by raising ``_Stop`` (nothing above
+    the receivers is needed): every hook must have fired by then."""
     guard = _Guard()
     wrapped = [(n, guard.wrap(n, fn)) for n, fn in sorted(hooks.items())]
-    with torch.inference_mode():
+    with torch.inference_mode(), contextlib.suppress(_Stop):
         bridge.run_with_hooks(tokens, fwd_hooks=wrapped)
     silent = [n for n in hooks if not guard.fired[n]]
     if silent:

@@ -496,7 +496,7 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
 
 def _score_task_errors(task: str, name: str, path: tuple):
     entry = registry.HEAD_SCORES.get(name) or registry.ROLES.get(name)
-    if entry is not None and entry.tasks and task not in entry.tasks:
+    if entry is not None and entry.tasks and not entry.portable and task not in entry.tasks:
         yield path, f"{name!r} is measured on task {entry.tasks[0]!r}, not on {task!r}"
 
 

@@ -20,6 +20,7 @@ class Entry:
     params: dict = field(default_factory=dict)  # name -> (type, default)
     answer: str = ""  # tasks: the answer format they produce; metrics: the format they read
     tasks: tuple = ()  # scores and roles: tasks whose data they need (empty: weights only)
+    portable: bool = False  # scores: read from their own task's default prompts in any spec
     lower_is_better: bool = False  # metrics: a loss (damage is an increase)
     rule: tuple = ()  # roles: (score, ">=" or ">", threshold) conditions, all must hold
     tolerance: float | str = 0.1  # metrics, scores: how far a fine-tune may move it the bad way
@@ -128,16 +129,19 @@ HEAD_SCORES = {
         "mechanisms.measure.heads:previous_token_score",
         "mean attention from each position to the one before",
         tasks=("repeated_tokens",),
+        portable=True,
     ),
     "duplicate_token": Entry(
         "mechanisms.measure.heads:duplicate_token_score",
         "mean attention from a repeated token to its earlier copy",
         tasks=("repeated_tokens",),
+        portable=True,
     ),
     "induction": Entry(
         "mechanisms.measure.heads:induction_score",
         "mean attention from a repeated token to the token after its earlier copy",
         tasks=("repeated_tokens",),
+        portable=True,
     ),
     "copy": Entry(
         "mechanisms.measure.heads:copy_score",
@@ -164,6 +168,32 @@ HEAD_SCORES = {
         "path patching the head -> logits from S2=IO prompts: (LD_patched - LD) / (LD - LD_corrupted), -1 = gap erased",
         tasks=("ioi", "gendered_pronoun"),
     ),
+    # Upstream of the name movers, by path patching (measure/inhibition.py; the paper's Fig. 4C-D).
+    "name_mover_query_effect": Entry(
+        "mechanisms.measure.inhibition:name_mover_query_effect",
+        "path patching the head -> name movers' queries from S2=IO prompts (noising effect; < -0.001: S-inhibition candidate)",
+        tasks=("ioi",),
+    ),
+    "abb_bab_query_effect": Entry(
+        "mechanisms.measure.inhibition:abb_bab_query_effect",
+        "candidates only: path patching the head -> name movers' queries from ABB->BAB prompts, (LD_patched - LD) / |LD|",
+        tasks=("ioi",),
+    ),
+    "name_mover_io_shift": Entry(
+        "mechanisms.measure.inhibition:name_mover_io_shift",
+        "candidates only: the name movers' mean END->IO attention change under that ABB->BAB patch",
+        tasks=("ioi",),
+    ),
+    "name_mover_s1_shift": Entry(
+        "mechanisms.measure.inhibition:name_mover_s1_shift",
+        "candidates only: the name movers' mean END->S1 attention change under that ABB->BAB patch",
+        tasks=("ioi",),
+    ),
+    "s_inhibition_value_effect": Entry(
+        "mechanisms.measure.inhibition:s_inhibition_value_effect",
+        "path patching the head -> values of the S-inhibition heads that are not negative name movers, from S2=IO prompts (noising effect)",
+        tasks=("ioi",),
+    ),
     "successor": Entry(
         "mechanisms.measure.heads:successor_score",
         "fraction of ordinal tokens whose successor tops the head's OV output (Gould et al.)",
@@ -181,8 +211,12 @@ def _threshold_words(threshold: float | str) -> str:
     return f"{threshold:g}"
 
 
-def _role(rule: tuple, tasks: tuple = ()) -> Entry:
+def _role(*rule: tuple) -> Entry:
+    """A role: heads meeting every ``(score, op, threshold)``; measured on the tasks its scores
+    need (a portable score needs none)."""
     doc = " and ".join(f"{score} score {op} {_threshold_words(threshold)}" for score, op, threshold in rule)
+    needs = [set(HEAD_SCORES[s].tasks) for s, _, _ in rule if not HEAD_SCORES[s].portable]
+    tasks = tuple(t for t in HEAD_SCORES[rule[0][0]].tasks if all(t in n for n in needs)) if needs else ()
     return Entry("mechanisms.measure.roles:role_mask", doc, tasks=tasks, rule=rule)
 
 
@@ -191,17 +225,31 @@ def _role(rule: tuple, tasks: tuple = ()) -> Entry:
 # IOI roles follow the paper's classification (section 4.6): copy score > 10% and a direct effect
 # that lowers the logit difference when the head is patched; negative name movers raise it.
 ROLES = {
-    "induction_heads": _role((("induction", ">=", 0.4),), ("repeated_tokens",)),
-    "previous_token_heads": _role((("previous_token", ">=", 0.5),), ("repeated_tokens",)),
-    "name_movers": _role((("copy", ">", 0.10), ("direct_effect", "<", 0.0)), ("ioi",)),
-    "negative_name_movers": _role((("negative_copy", ">", 0.10), ("direct_effect", ">", 0.0)), ("ioi",)),
-    "direct_effect_heads": _role((("direct_effect", "<=", -0.01),), ("ioi",)),
-    "successor_heads": _role((("successor", ">=", 0.5),)),
+    "induction_heads": _role(("induction", ">=", 0.4)),
+    "previous_token_heads": _role(("previous_token", ">=", 0.5)),
+    "name_movers": _role(("copy", ">", 0.10), ("direct_effect", "<", 0.0)),
+    "negative_name_movers": _role(("negative_copy", ">", 0.10), ("direct_effect", ">", 0.0)),
+    "direct_effect_heads": _role(("direct_effect", "<=", -0.01)),
+    "successor_heads": _role(("successor", ">=", 0.5)),
+    # S-inhibition heads (section 4.5): candidates by the S2=IO screen, confirmed with ABB->BAB.
+    "s_inhibition_heads": _role(
+        ("name_mover_query_effect", "<", -0.001),
+        ("abb_bab_query_effect", "<", 0.0),
+        ("name_mover_io_shift", "<", 0.0),
+        ("name_mover_s1_shift", ">", 0.0),
+    ),
+    # Fig. 4D: induction / duplicate-token heads (above the mean) feeding S-inhibition values.
+    "induction_into_s_inhibition": _role(
+        ("s_inhibition_value_effect", "<", -0.001), ("induction", ">", "mean")
+    ),
+    "duplicate_into_s_inhibition": _role(
+        ("s_inhibition_value_effect", "<", -0.001), ("duplicate_token", ">", "mean")
+    ),
     # The paper's relative rules: filters that pick the strongest heads of *this* model, so any
     # model with a non-zero score has some (use them to select heads, not to claim existence).
-    "above_mean_induction_heads": _role((("induction", ">", "mean"),), ("repeated_tokens",)),
-    "above_mean_duplicate_heads": _role((("duplicate_token", ">", "mean"),), ("repeated_tokens",)),
-    "relative_successor_heads": _role((("successor", ">=", "0.33*max"),)),
+    "above_mean_induction_heads": _role(("induction", ">", "mean")),
+    "above_mean_duplicate_heads": _role(("duplicate_token", ">", "mean")),
+    "relative_successor_heads": _role(("successor", ">=", "0.33*max")),
 }
 
 # Bounds on every count a spec may set, checked when the spec loads (a spec asking for a billion

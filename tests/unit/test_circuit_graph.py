@@ -120,7 +120,7 @@ def test_faithfulness_measures_and_curve_areas():
         ("ioi", "{metric: pair_accuracy}", "pair_accuracy"),  # no gradient: not in the enum
         ("successor", "{metric: prob_diff}", "no corrupted prompts"),
         ("ioi", "{metric: logit_diff, ig_steps: 1000}", "<= 200"),
-        ("ioi", "{metric: logit_diff, contains: {role: induction_heads}}", "repeated_tokens"),
+        ("gendered_pronoun", "{metric: logit_diff, contains: {role: name_movers}}", "task 'ioi'"),
     ],
 )
 def test_circuit_checks_are_validated_when_the_spec_loads(task, check, message):

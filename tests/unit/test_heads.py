@@ -10,7 +10,7 @@ from mechanisms.scheduling import split_groups
 
 
 def fake_run(patterns, **data):
-    return SimpleNamespace(patterns=lambda: patterns, data=SimpleNamespace(**data))
+    return SimpleNamespace(task_name="repeated_tokens", patterns=lambda: patterns, data=SimpleNamespace(**data))
 
 
 def diagonal_patterns(span=5, start=1, offset=None, layer=1, head=0, layers=2, n_heads=2, batch=3):

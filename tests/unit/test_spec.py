@@ -183,3 +183,18 @@ def test_the_s_inhibition_screen_is_for_ioi_only():
         "  - path: {senders: {}, receivers: {ids: [L1H0]}, metric: prob_diff, min_damage: 0.1, screen: 0.001}\n",
     )
     assert "checks[0].path.screen: screen patches from IOI's S2=IO prompts: task 'ioi' only" in error_of(text)
+
+
+def test_an_ioi_spec_may_select_heads_by_a_portable_attention_score():
+    """Induction and duplicate-token scores are properties of the model (read from the
+    repeated-token prompts whatever the spec's task), so an IOI spec may name them and the roles
+    built on them; a score that needs IOI's names still may not appear in a repeated-token spec."""
+    ioi = GOOD.replace("name: repeated_tokens\n  params: {span: 15}", "name: ioi\n  params: {}").replace(
+        "  - behaviour: {metric: repeat_loss, max: 1.0}\n", ""
+    )
+    spec = parse_spec(ioi.replace("score: induction, min: 0.4", "role: induction_into_s_inhibition"), "x.yaml")
+    assert spec.task == "ioi"
+    parse_spec(ioi, "x.yaml")  # the score itself
+    assert "'s_inhibition_heads' is measured on task 'ioi'" in error_of(
+        GOOD.replace("score: induction, min: 0.4", "role: s_inhibition_heads")
+    )
