@@ -121,7 +121,7 @@ def _confirmation(run: TaskRun) -> dict[str, torch.Tensor]:
     prompts), from one patch each."""
     screen = run.head_scores("name_mover_query_effect")
     candidates = _heads(screen < CANDIDATE_CUTOFF)
-    movers = _role(run, "name_movers") if candidates else []
+    movers = _role(_on(run, "s2_io"), "name_movers") if candidates else []  # its copy scores are known
     effect, io, s1 = {}, {}, {}
     clean = run.metric("logit_diff")
     for sender in candidates:
