@@ -168,6 +168,11 @@ HEAD_SCORES = {
         "path patching the head -> logits from S2=IO prompts: (LD_patched - LD) / (LD - LD_corrupted), -1 = gap erased",
         tasks=("ioi", "gendered_pronoun"),
     ),
+    "s_suppression": Entry(
+        "mechanisms.measure.suppression:s_suppression",
+        "part of the head's direct IO - S logit write at END made by lowering S (direct logit attribution, 0-1)",
+        tasks=("ioi",),
+    ),
     # Upstream of the name movers, by path patching (measure/inhibition.py; the paper's Fig. 4C-D).
     "name_mover_query_effect": Entry(
         "mechanisms.measure.inhibition:name_mover_query_effect",
@@ -230,6 +235,8 @@ ROLES = {
     "name_movers": _role(("copy", ">", 0.10), ("direct_effect", "<", 0.0)),
     "negative_name_movers": _role(("negative_copy", ">", 0.10), ("direct_effect", ">", 0.0)),
     "direct_effect_heads": _role(("direct_effect", "<=", -0.01)),
+    # Heads that write the answer mostly by lowering S, not by copying IO (measure/suppression.py).
+    "s_suppression_heads": _role(("direct_effect", "<=", -0.01), ("s_suppression", ">", 0.5)),
     "successor_heads": _role(("successor", ">=", 0.5)),
     # S-inhibition heads (section 4.5): candidates by the S2=IO screen, confirmed with ABB->BAB.
     "s_inhibition_heads": _role(

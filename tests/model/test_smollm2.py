@@ -69,3 +69,16 @@ def test_claims_on_the_real_model_match_expectations(spec, real_cell):
 def test_every_holding_claim_fails_on_random_weights(spec, random_cell):
     record = measure(spec, random_cell, {})
     assert record["holds"] is False, record["checks"]
+
+
+def test_name_movers_raise_io_where_the_zoo_suppresses_s(real_cell):
+    """The contrast to the zoo (tests/model/test_suppression.py): SmolLM2's name movers write the
+    answer by raising IO, so none counts as an S suppressor (s_suppression 0)."""
+    from mechanisms.measure.checks import select_heads
+    from mechanisms.measure.evaluation import load_cell_model
+    from mechanisms.measure.runs import task_run
+
+    run = task_run(load_cell_model(real_cell, {}), "ioi", {"n_prompts": 70, "templates": "paper", "seed": 0})
+    movers, _ = select_heads(run, {"role": "name_movers"})
+    assert len(movers) >= 4
+    assert all(run.head_scores("s_suppression")[head] == 0 for head in movers), movers
