@@ -6,6 +6,7 @@ metric that reads the task's answer format, a score that needs another task's da
 parameters). A spec that asserts nothing cannot be written: ``checks`` needs one entry.
 """
 
+import difflib
 import hashlib
 import json
 import math
@@ -203,13 +204,22 @@ def _type_ok(value, names) -> bool:
     return False
 
 
+def _did_you_mean(value: Any, choices: list) -> str:
+    """`` (did you mean 'x'?)`` for a misspelt name, else nothing."""
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.8)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def schema_errors(value: Any, schema: dict, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
     """Yield ``(path, message)`` for every way ``value`` breaks ``schema``."""
     if "const" in schema and value != schema["const"]:
         yield path, f"must be {schema['const']!r}, got {value!r}"
         return
     if "enum" in schema and value not in schema["enum"]:
-        yield path, f"unknown value {value!r}; expected one of: {', '.join(map(str, schema['enum']))}"
+        yield (
+            path,
+            f"unknown value {value!r}{_did_you_mean(value, schema['enum'])}; expected one of: {', '.join(map(str, schema['enum']))}",
+        )
         return
     if "not" in schema and value in schema["not"].get("enum", ()):
         yield path, f"{value!r} is reserved (pytest's or this plugin's own mark); use a name of your own"
@@ -419,7 +429,8 @@ def _param_value_error(name: str, value) -> str | None:
         unknown = [v.strip() for v in value.split(",")] if name == "constructions" else [value]
         unknown = [v for v in unknown if v not in known]
         if unknown:
-            return f"unknown value {', '.join(map(repr, unknown))}; known: {', '.join(known)}"
+            hint = _did_you_mean(unknown[0], list(known)) if len(unknown) == 1 else ""
+            return f"unknown value {', '.join(map(repr, unknown))}{hint}; known: {', '.join(known)}"
     if name == "pool" and value != "all":
         try:
             re.compile(value)

@@ -50,9 +50,14 @@ def test_good_spec_parses_with_defaults():
         (
             "score: induction",
             "score: inducton",
-            "claims/x.yaml:9: checks[0].heads.score: unknown value 'inducton'",
+            "claims/x.yaml:9: checks[0].heads.score: unknown value 'inducton' (did you mean 'induction'?)",
         ),
-        ("  zoo: {", "  zooo: {", "claims/x.yaml:12: expect.zooo: unknown value 'zooo'"),
+        ("  zoo: {", "  zooo: {", "claims/x.yaml:12: expect.zooo: unknown value 'zooo' (did you mean 'zoo'?)"),
+        (
+            "score: induction",
+            "score: banana",
+            "claims/x.yaml:9: checks[0].heads.score: unknown value 'banana'; expected one of",
+        ),
         ("version: 1", "version: one", "claims/x.yaml:3: version: must be integer"),
         ("format: 1", "format: 2", "claims/x.yaml:1: format: must be 1"),
         (
