@@ -1,8 +1,9 @@
 """Head scores: one number per attention head, as a ``[layers, heads]`` tensor.
 
 Attention-pattern scores (previous-token, duplicate-token, induction) read the clean run of the
-``repeated_tokens`` task (its default prompts when a spec of another task asks for them): the mean attention on one diagonal (``key = query - offset``) over the
-second copy, as in the paper's ``get_induction_scores``. Weight-based scores read each head's OV
+``repeated_tokens`` task (its default prompts when a spec of another task asks for them): the
+mean attention on one diagonal (``key = query - offset``) over the second copy, as in the paper's
+``get_induction_scores``. Weight-based scores read each head's OV
 circuit, with GQA handled by mapping query head h to key/value head ``h // (heads / kv_heads)``:
 
 * ``copy``: the residual stream after block 0 at each name position (IO, S1, S2), through the

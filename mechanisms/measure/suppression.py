@@ -9,14 +9,15 @@ of McDougall et al. lower a token seen in context. The zoo's answer writers do t
 movers there, and this score says what they are instead.
 
 ``s_suppression`` is direct logit attribution split in two. Each head's own output at the answer
-position goes through the final norm with its scale held at the clean run's (the usual
-convention of direct logit attribution, Wang et al.: a head is judged by what it writes, not by
-how its removal would rescale every other head's writes), and is read along ``W_U[:, IO]`` and
+position goes through the final norm with its scale held at the clean run's (the usual convention
+of direct logit attribution, Wang et al.: a head is judged by what it writes, not by how its
+removal would rescale every other head's writes), and is read along ``W_U[:, IO]`` and
 ``W_U[:, S]``, each relative to the mean over the vocabulary (a shift shared by every token
-changes no probability): ``dIO`` and ``dS``, averaged over prompts. The score is the part of the head's write that lowers S,
-``-dS / (dIO - dS)`` clipped to [0, 1] (1: all of it, 0: none, or a head whose write does not
-favour IO at all). Where a block normalises its attention output (Gemma-3's ``ln1_post``) each
-head's output passes through that norm alone (``heads.attention_out``).
+changes no probability): ``dIO`` and ``dS``, averaged over prompts. The score is the part of the
+head's write that lowers S, ``-dS / (dIO - dS)`` clipped to [0, 1] (1: all of it, 0: none, or a
+head whose write does not favour IO at all). Where a block normalises its attention output
+(Gemma-3's ``ln1_post``) each head's output passes through that norm alone
+(``heads.attention_out``).
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ def answer_writes(run: TaskRun) -> tuple[torch.Tensor, torch.Tensor]:
     rows, end = torch.arange(len(data)), torch.tensor(data.end_positions())
     weights, shape = stacked_weights(model), (model.n_layers, model.n_heads)
     with torch.inference_mode():
-        w_u = weights.W_U - weights.W_U.mean(dim=1, keepdim=True)  # logits relative to the mean token
-        io_dir = w_u[:, torch.tensor(data.correct)].T  # [batch, d_model]
-        s_dir = w_u[:, torch.tensor(data.wrong)].T
+        mean_token = weights.W_U.mean(dim=1)  # logits relative to the vocabulary's mean
+        io_dir = weights.W_U[:, torch.tensor(data.correct)].T - mean_token  # [batch, d_model]
+        s_dir = weights.W_U[:, torch.tensor(data.wrong)].T - mean_token
         resid = run.final_resid()[rows, end]  # [batch, d_model]
         outs = []
         for layer in range(model.n_layers):

@@ -22,7 +22,7 @@ class Entry:
     tasks: tuple = ()  # scores and roles: tasks whose data they need (empty: weights only)
     portable: bool = False  # scores: read from their own task's default prompts in any spec
     lower_is_better: bool = False  # metrics: a loss (damage is an increase)
-    rule: tuple = ()  # roles: (score, ">=" or ">", threshold) conditions, all must hold
+    rule: tuple = ()  # roles: (score, op, threshold) conditions (op: >= > <= <), all must hold
     tolerance: float | str = 0.1  # metrics, scores: how far a fine-tune may move it the bad way
     per_prompt: str = ""  # metrics: "module:function" giving a differentiable per-prompt tensor
 
