@@ -62,7 +62,9 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=64)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs of each (timeit's rule)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="best of this many runs of each (timeit's rule)"
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -44,7 +44,14 @@ def test_the_roles_table_is_the_registrys():
 
 def test_every_registered_name_is_documented():
     text = DOC.read_text()
-    names = [*registry.TASKS, *registry.METRICS, *registry.HEAD_SCORES, *registry.ROLES, *registry.CHECK_KINDS, *registry.SERIES_KINDS]
+    names = [
+        *registry.TASKS,
+        *registry.METRICS,
+        *registry.HEAD_SCORES,
+        *registry.ROLES,
+        *registry.CHECK_KINDS,
+        *registry.SERIES_KINDS,
+    ]
     assert [n for n in names if f"`{n}`" not in text and f"### {n}" not in text] == []
     in_examples = "\n".join(EXAMPLES)
     measured = [*registry.TASKS, *registry.METRICS, *registry.HEAD_SCORES, *registry.ROLES]

@@ -26,14 +26,28 @@ def hostile_files(root: Path) -> dict:
         "empty.mech.yaml": (b"", "a spec must be a YAML mapping"),
         "list.mech.yml": (b"- 1\n- 2\n", "a spec must be a YAML mapping"),
         "latin1.mech.yaml": ("claim: café\n".encode("latin-1"), "not UTF-8 text"),
-        "bomb.mech.yaml": (("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-            f"b{i}: &b{i} [{', '.join(['*a' if i == 0 else f'*b{i - 1}'] * 10)}]\n" for i in range(9))).encode(),
-            "too large"),
-        "skip.mech.yaml": (canary.replace("version: 1", "version: 1\nmarks: [skip]").replace(
-            "id: induction-heads", "id: skipper").encode(), "'skip' is reserved"),
+        "bomb.mech.yaml": (
+            (
+                "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                + "".join(
+                    f"b{i}: &b{i} [{', '.join(['*a' if i == 0 else f'*b{i - 1}'] * 10)}]\n" for i in range(9)
+                )
+            ).encode(),
+            "too large",
+        ),
+        "skip.mech.yaml": (
+            canary.replace("version: 1", "version: 1\nmarks: [skip]")
+            .replace("id: induction-heads", "id: skipper")
+            .encode(),
+            "'skip' is reserved",
+        ),
         "dupe.mech.yaml": (canary.encode(), "is already the id of"),
-        "huge.mech.yaml": (canary.replace("id: induction-heads", "id: huge").replace(
-            "n_prompts: 32", "n_prompts: 1000000000").encode(), "must be between 1 and 4096"),
+        "huge.mech.yaml": (
+            canary.replace("id: induction-heads", "id: huge")
+            .replace("n_prompts: 32", "n_prompts: 1000000000")
+            .encode(),
+            "must be between 1 and 4096",
+        ),
     }
     for name, (data, _) in files.items():
         (root / name).write_bytes(data)
@@ -53,26 +67,37 @@ def test_each_broken_spec_is_one_error_item_and_the_canary_still_passes(project)
 
 
 def test_collect_only_shows_why_a_spec_is_invalid(project):
-    (project.path / "typo.mech.yaml").write_text((project.path / "canary.mech.yaml").read_text()
-                                                 .replace("id: induction-heads", "id: typo").replace("min: 0.4", "mni: 0.4"))
+    (project.path / "typo.mech.yaml").write_text(
+        (project.path / "canary.mech.yaml")
+        .read_text()
+        .replace("id: induction-heads", "id: typo")
+        .replace("min: 0.4", "mni: 0.4")
+    )
     result = project.runpytest_subprocess("--collect-only", "-q")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*invalid mechanism specs*", "*typo.mech.yaml:*mni: unknown field 'mni'*"])
 
 
 def test_user_marks_work_under_strict_markers(project):
-    text = (project.path / "canary.mech.yaml").read_text().replace("version: 1", "version: 1\nmarks: [nightly]")
+    text = (
+        (project.path / "canary.mech.yaml").read_text().replace("version: 1", "version: 1\nmarks: [nightly]")
+    )
     (project.path / "canary.mech.yaml").write_text(text)
-    result = project.runpytest_subprocess("--strict-markers", "-m", "nightly", "--collect-only", "-q", *ONE_CELL)
+    result = project.runpytest_subprocess(
+        "--strict-markers", "-m", "nightly", "--collect-only", "-q", *ONE_CELL
+    )
     assert result.ret == 0, result.stdout.str()
     assert sum("::" in line for line in result.outlines) == 1
 
 
-@pytest.mark.parametrize("option, message", [
-    ("--model-sizes=zoo-890k,zoo-890k", "--model-sizes names zoo-890k twice"),
-    ("--model-sizes=", "--model-sizes='' names no size"),
-    ("--checkpoints=", "--checkpoints='' names no checkpoint"),
-])
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ("--model-sizes=zoo-890k,zoo-890k", "--model-sizes names zoo-890k twice"),
+        ("--model-sizes=", "--model-sizes='' names no size"),
+        ("--checkpoints=", "--checkpoints='' names no checkpoint"),
+    ],
+)
 def test_option_values_that_name_nothing_or_twice_are_errors(project, option, message):
     result = project.runpytest_subprocess("--collect-only", "-q", option)
     assert result.ret == 0  # collection lists the one error item that carries the message
@@ -92,8 +117,11 @@ def test_an_unwritable_report_directory_stops_the_run_at_once(project):
 def test_results_say_whether_the_run_was_complete_and_empty_runs_overwrite(project):
     args = ("--model-sizes=zoo-890k", "--checkpoints=step0,final", "--mech-report=rep")
     spec = project.path / "canary.mech.yaml"
-    spec.write_text(spec.read_text().replace("zoo: {sizes: {zoo-250k: 1024, zoo-520k: 768, zoo-890k: 512}}",
-                                             "zoo: {sizes: all}"))  # step0 now fails, first
+    spec.write_text(
+        spec.read_text().replace(
+            "zoo: {sizes: {zoo-250k: 1024, zoo-520k: 768, zoo-890k: 512}}", "zoo: {sizes: all}"
+        )
+    )  # step0 now fails, first
     assert project.runpytest_subprocess(*args).ret == 1
     whole = json.loads((project.path / "rep" / "results.json").read_text())
     assert whole["complete"] is True and len(whole["cells"]) == 2
@@ -101,7 +129,9 @@ def test_results_say_whether_the_run_was_complete_and_empty_runs_overwrite(proje
     assert project.runpytest_subprocess(*args, "-x").ret == 1  # stops after step0
     partial = json.loads((project.path / "rep" / "results.json").read_text())
     assert partial["complete"] is False and len(partial["cells"]) == 1
-    assert project.runpytest_subprocess(*args, "-k", "nothing-matches").ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert (
+        project.runpytest_subprocess(*args, "-k", "nothing-matches").ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    )
     empty = json.loads((project.path / "rep" / "results.json").read_text())
     assert empty["cells"] == [] and empty["complete"] is True
 
@@ -111,6 +141,8 @@ def test_junit_properties_are_json(project):
     assert result.ret == 0
     import xml.etree.ElementTree as ET
 
-    props = [p for p in ET.parse(project.path / "out.xml").iter("property") if p.get("name") == "mechanisms.cell"]
+    props = [
+        p for p in ET.parse(project.path / "out.xml").iter("property") if p.get("name") == "mechanisms.cell"
+    ]
     record = json.loads(props[0].get("value"))
     assert record["spec"] == "induction-heads" and record["outcome"] == "holds"

@@ -6,9 +6,9 @@ architecture. Random weights make it the suite's negative control: no claim may 
 """
 
 import json
+import shutil
 import subprocess
 import sys
-import shutil
 from pathlib import Path
 
 from mechanisms.spec.loader import load_spec
@@ -21,15 +21,19 @@ def test_random_pythia_70m_fails_every_claim(pytester, tmp_path_factory, monkeyp
     hub = tmp_path_factory.mktemp("hub")
     # a subprocess, as the README runs it: imported here, torch.distributed would be dropped from
     # sys.modules by pytester's snapshot and fail to register twice in the next test of this worker
-    subprocess.run([sys.executable, "-m", "mechanisms.tools.random_init", "70m", "--cache", str(hub),
-                    "--steps", "0"], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "mechanisms.tools.random_init", "70m", "--cache", str(hub), "--steps", "0"],
+        check=True,
+        capture_output=True,
+    )
     monkeypatch.setenv("HF_HUB_CACHE", str(hub))
     for spec in SPECS.glob("*.mech.yaml"):
         shutil.copy(spec, pytester.path / spec.name)
     pytester.makeini("[pytest]\nxfail_strict = true\n")
 
-    result = pytester.runpytest_subprocess("-n", "0", "--suite=pythia", "--model-sizes=pythia-70m",
-                                           "--checkpoints=step0", "--mech-report=rep")
+    result = pytester.runpytest_subprocess(
+        "-n", "0", "--suite=pythia", "--model-sizes=pythia-70m", "--checkpoints=step0", "--mech-report=rep"
+    )
     cells = json.loads((pytester.path / "rep" / "results.json").read_text())["cells"]
     applying = [s for s in SPECS.glob("*.mech.yaml") if "pythia" in load_spec(s).applies_to]
     assert len(cells) == len(applying) >= 15 and {c["outcome"] for c in cells} == {"absent"}

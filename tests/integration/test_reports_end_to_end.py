@@ -19,13 +19,23 @@ CELLS = ["--model-sizes=zoo-250k,zoo-890k", "--checkpoints=step0,step512,final"]
 
 
 def pytest_run(where: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-                          cwd=where, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def report_cli(where: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mechanisms.report", *args],
-                          cwd=where, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "mechanisms.report", *args],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -40,9 +50,11 @@ def runs(tmp_path_factory):
             for name in ("induction.mech.yaml", "greater_than.mech.yaml"):
                 shutil.copy(SPECS / name, shared / name)
             (shared / "pytest.ini").write_text("[pytest]\nxfail_strict = true\n")
-            logs = [pytest_run(shared, "-n", "2", *CELLS, "--mech-report=whole", "-v"),
-                    pytest_run(shared, *CELLS, "-k", "zoo-250k", "--mech-report=half1", "-q"),
-                    pytest_run(shared, *CELLS, "-k", "not zoo-250k", "--mech-report=half2", "-q")]
+            logs = [
+                pytest_run(shared, "-n", "2", *CELLS, "--mech-report=whole", "-v"),
+                pytest_run(shared, *CELLS, "-k", "zoo-250k", "--mech-report=half1", "-q"),
+                pytest_run(shared, *CELLS, "-k", "not zoo-250k", "--mech-report=half2", "-q"),
+            ]
             for i, log in enumerate(logs):
                 (shared / f"log{i}.txt").write_text(log.stdout + log.stderr)
                 assert log.returncode == 0, log.stdout[-3000:] + log.stderr[-3000:]
@@ -63,7 +75,11 @@ def test_every_headline_is_the_value_its_check_is_judged_on(runs):
             line = check["headline"]
             if line["threshold"] is None or line["value"] is None:
                 continue
-            passes = line["value"] >= line["threshold"] if line["op"] == ">=" else line["value"] <= line["threshold"]
+            passes = (
+                line["value"] >= line["threshold"]
+                if line["op"] == ">="
+                else line["value"] <= line["threshold"]
+            )
             assert passes == check["holds"], (record["model"], record["step"], check)
             judged += 1
     assert judged >= 12
@@ -87,10 +103,13 @@ def test_the_halves_of_a_run_merge_into_the_whole_runs_report(runs, tmp_path):
     assert (tmp_path / "matrix.md").read_text() == (runs / "whole" / "matrix.md").read_text()
 
     def measured(directory):
-        return sorted(json.dumps({k: c[k] for k in ("spec", "model", "step", "outcome", "checks")}, sort_keys=True)
-                      for c in cells(directory))
+        return sorted(
+            json.dumps({k: c[k] for k in ("spec", "model", "step", "outcome", "checks")}, sort_keys=True)
+            for c in cells(directory)
+        )
 
     assert measured(tmp_path) == measured(runs / "whole")  # -n 2 and -n 0, split or not: same numbers
+
     # the page differs only in its run section (which commands made it) and each cell's timing
     def page(directory):
         text = strip_run_section((directory / "report.html").read_text())
@@ -99,7 +118,8 @@ def test_the_halves_of_a_run_merge_into_the_whole_runs_report(runs, tmp_path):
     merged_again = tmp_path / "again"
     assert report_cli(runs, "whole/results.json", "-o", str(merged_again)).returncode == 0
     assert strip_run_section((merged_again / "report.html").read_text()) == strip_run_section(
-        (runs / "whole" / "report.html").read_text())  # rebuilding a run's report gives its report
+        (runs / "whole" / "report.html").read_text()
+    )  # rebuilding a run's report gives its report
     assert len(page(tmp_path)) == len(page(runs / "whole"))
 
 

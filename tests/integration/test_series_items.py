@@ -40,7 +40,10 @@ def _run(pytester, *args, report="rep"):
 
 
 def _verdicts(document):
-    return sorted((s["series"], s["label"], s["holds"], json.dumps(s["values"], sort_keys=True)) for s in document["series"])
+    return sorted(
+        (s["series"], s["label"], s["holds"], json.dumps(s["values"], sort_keys=True))
+        for s in document["series"]
+    )
 
 
 def test_series_items_give_the_same_verdicts_with_and_without_xdist(project):

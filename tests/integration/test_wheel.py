@@ -42,10 +42,14 @@ def wheel_env(tmp_path_factory):
     run(sys.executable, "-m", "venv", "--without-pip", work / "venv")
     python = work / "venv" / "bin" / "python"
     run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "-q", wheel)
-    purelib = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
+    purelib = Path(
+        run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
+    )
     # the running environment's third-party packages, after the wheel's own (a .pth line adds a
     # path without running that directory's .pth files, so this checkout's editable install stays out)
-    (purelib / "running-env.pth").write_text("\n".join([sysconfig.get_paths()["purelib"], *site.getsitepackages()]))
+    (purelib / "running-env.pth").write_text(
+        "\n".join([sysconfig.get_paths()["purelib"], *site.getsitepackages()])
+    )
     return python, purelib
 
 
@@ -54,11 +58,28 @@ def test_the_wheel_runs_a_zoo_cell_from_an_empty_project(wheel_env, tmp_path):
     project = tmp_path / "project"
     project.mkdir()
     shutil.copy(ROOT / "mechanisms" / "specs" / "induction.mech.yaml", project / "claim.mech.yaml")
-    where = run(python, "-c", "import mechanisms, mechanisms.plan.fixtures as f; print(mechanisms.__file__); print(f.zoo_dir())",
-                cwd=project).stdout.split()
+    where = run(
+        python,
+        "-c",
+        "import mechanisms, mechanisms.plan.fixtures as f; print(mechanisms.__file__); print(f.zoo_dir())",
+        cwd=project,
+    ).stdout.split()
     assert all(Path(p).is_relative_to(purelib) for p in where), where  # the wheel's code and zoo
-    result = subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider", "--model-sizes=zoo-890k",
-                             "--checkpoints=final", "--mech-report=rep"], cwd=project, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            python,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--model-sizes=zoo-890k",
+            "--checkpoints=final",
+            "--mech-report=rep",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "1 passed" in result.stdout
     cell = json.loads((project / "rep" / "results.json").read_text())["cells"][0]

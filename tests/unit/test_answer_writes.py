@@ -33,8 +33,13 @@ def run_with(writes: list[torch.Tensor], norm=None):
         z[0, 1, h] = write
     resid = z[0].sum(1)[None] + 3.0 * torch.nn.functional.one_hot(torch.tensor(7), D).float()
     bridge = SimpleNamespace(
-        W_E=None, W_U=torch.cat([torch.eye(D), -torch.eye(D)], dim=1), W_V=None, b_V=None,
-        W_O=torch.eye(D).expand(1, n, D, D), ln_final=norm or RMSNorm(), blocks=[SimpleNamespace()],
+        W_E=None,
+        W_U=torch.cat([torch.eye(D), -torch.eye(D)], dim=1),
+        W_V=None,
+        b_V=None,
+        W_O=torch.eye(D).expand(1, n, D, D),
+        ln_final=norm or RMSNorm(),
+        blocks=[SimpleNamespace()],
     )
     data = SimpleNamespace(correct=[IO], wrong=[S], end_positions=lambda: [1], __len__=lambda: 1)
     model = SimpleNamespace(bridge=bridge, n_layers=1, n_heads=n)

@@ -68,17 +68,21 @@ def test_subpackages_follow_the_path_of_a_spec():
         stage = module.split(".")[1] if module.count(".") >= 2 else None
         for target in targets:
             target_stage = target.split(".")[1] if target.count(".") >= 2 else None
-            if stage in order and target_stage in order and order.index(target_stage) > order.index(stage):
-                if not (stage == "spec" and target_stage == "plan"):  # specs are checked against suites
-                    backwards.append((module, target))
+            later = (
+                stage in order and target_stage in order and order.index(target_stage) > order.index(stage)
+            )
+            if later and not (stage == "spec" and target_stage == "plan"):  # specs are checked against suites
+                backwards.append((module, target))
     assert not backwards, backwards
 
 
 def test_the_plugin_entry_point_loads_neither_torch_nor_transformer_lens():
-    code = ("import sys, mechanisms.plugin, mechanisms.items, mechanisms.scheduling, mechanisms.spec.loader, "
-            "mechanisms.plan.cells, mechanisms.report.matrix, mechanisms.report.files, mechanisms.report.merge; "
-            "heavy = [m for m in ('torch', 'transformer_lens', 'transformers', 'xdist', 'matplotlib') if m in sys.modules]; "
-            "print(heavy); sys.exit(1 if heavy else 0)")
+    code = (
+        "import sys, mechanisms.plugin, mechanisms.items, mechanisms.scheduling, mechanisms.spec.loader, "
+        "mechanisms.plan.cells, mechanisms.report.matrix, mechanisms.report.files, mechanisms.report.merge; "
+        "heavy = [m for m in ('torch', 'transformer_lens', 'transformers', 'xdist', 'matplotlib') if m in sys.modules]; "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -90,6 +90,10 @@ def test_abb_bab_swaps_the_first_two_names_and_keeps_the_answer(zoo_vocab, seed)
     clean = ioi(zoo_vocab, n_prompts=8, seed=seed)
     swapped = ioi(zoo_vocab, n_prompts=8, seed=seed, corruption="abb_bab")
     assert swapped.tokens == clean.tokens and swapped.correct == clean.correct
-    for row, bad, io, s1 in zip(swapped.tokens, swapped.corrupted, swapped.positions["io"], swapped.positions["s1"]):
+    for row, bad, io, s1 in zip(
+        swapped.tokens, swapped.corrupted, swapped.positions["io"], swapped.positions["s1"]
+    ):
         assert len(row) == len(bad) and bad[io] == row[s1] and bad[s1] == row[io]
-        assert [t for j, t in enumerate(bad) if j not in (io, s1)] == [t for j, t in enumerate(row) if j not in (io, s1)]
+        assert [t for j, t in enumerate(bad) if j not in (io, s1)] == [
+            t for j, t in enumerate(row) if j not in (io, s1)
+        ]

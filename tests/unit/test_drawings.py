@@ -19,7 +19,10 @@ def artifact(parallel=True, edges=None):
         ("input->m0", 0.01, False),  # scored, not in the circuit: not drawn
     ]
     return {
-        "model": "zoo-250k", "revision": "step2048", "n_edges": 3, "nodes": ["input", "a0.h1", "a1.h0", "logits"],
+        "model": "zoo-250k",
+        "revision": "step2048",
+        "n_edges": 3,
+        "nodes": ["input", "a0.h1", "a1.h0", "logits"],
         "faithfulness": 0.91,
         "graph": {"layers": 2, "heads": 2, "kv_heads": 2, "parallel_attn_mlp": parallel, "edges": 60},
         "edges": [{"edge": e, "score": s, "in_circuit": c} for e, s, c in edges],
@@ -63,13 +66,30 @@ def test_no_circuit_edge_no_drawing():
 def test_reports_draw_each_saved_circuit_and_inline_it(tmp_path):
     (tmp_path / "circuits" / "c").mkdir(parents=True)
     (tmp_path / "circuits" / "c" / "zoo-250k@step2048.json").write_text(json.dumps(artifact()))
-    check = {"check": "circuit[0]", "holds": True, "summary": "3 edges", "values": {},
-             "headline": None, "artifact": "circuits/c/zoo-250k@step2048.json"}
+    check = {
+        "check": "circuit[0]",
+        "holds": True,
+        "summary": "3 edges",
+        "values": {},
+        "headline": None,
+        "artifact": "circuits/c/zoo-250k@step2048.json",
+    }
     missing = {**check, "artifact": "circuits/c/gone.json"}  # a merged run without its files
     records = [
-        {"spec": "c", "suite": "zoo", "model": "zoo-250k", "step": 2048, "tokens": 1, "params": 1,
-         "outcome": "holds", "holds": True, "expected": True, "claim": "c", "spec_version": 1,
-         "checks": [check, missing]},
+        {
+            "spec": "c",
+            "suite": "zoo",
+            "model": "zoo-250k",
+            "step": 2048,
+            "tokens": 1,
+            "params": 1,
+            "outcome": "holds",
+            "holds": True,
+            "expected": True,
+            "claim": "c",
+            "spec_version": 1,
+            "checks": [check, missing],
+        },
     ]
     write_reports(records, str(tmp_path), {"complete": True, "command": ["pytest"]})
     drawn = (tmp_path / "circuits" / "c" / "zoo-250k@step2048.svg").read_text()

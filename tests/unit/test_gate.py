@@ -19,8 +19,15 @@ HEADS = ("heads", {"score": "induction", "min": 0.4})
 
 
 def cell(outcome, *values, op=(">=", ">=")):
-    checks = [{"check": f"c[{i}]", "holds": outcome == "holds", "summary": "s",
-               "headline": {"name": "v", "value": v, "threshold": 1.0, "op": op[i]}} for i, v in enumerate(values)]
+    checks = [
+        {
+            "check": f"c[{i}]",
+            "holds": outcome == "holds",
+            "summary": "s",
+            "headline": {"name": "v", "value": v, "threshold": 1.0, "op": op[i]},
+        }
+        for i, v in enumerate(values)
+    ]
     return {"outcome": outcome, "holds": outcome == "holds", "checks": checks, "model": "m"}
 
 
@@ -29,7 +36,9 @@ def test_tolerances_relative_absolute_and_their_direction():
     assert Tolerance.for_check(*HEADS).text() == "may fall by at most 0.1"
     loss = Tolerance.for_check("behaviour", {"metric": "repeat_loss", "max": 1.0})
     assert loss.direction == "may_rise" and loss.within(0.0005, 0.2) and not loss.within(0.0005, 0.3)
-    given = Tolerance.for_check("behaviour", {"metric": "logit_diff", "min": 1, "tolerance": {"may_fall": "5%"}})
+    given = Tolerance.for_check(
+        "behaviour", {"metric": "logit_diff", "min": 1, "tolerance": {"may_fall": "5%"}}
+    )
     assert given.source == "spec" and given.within(8.0, 7.61) and not given.within(8.0, 7.59)
     assert given.within(-2.0, -2.09) and not given.within(-2.0, -2.11)  # relative to |base|
     role = Tolerance.for_check("heads", {"role": "direct_effect_heads"})
@@ -59,7 +68,9 @@ def test_a_circuit_is_compared_edge_by_edge_with_the_base_circuit():
     assert judge(base, cell("holds", 4.0), [strict], same)["verdict"] == "pass"
     moved = judge(base, cell("holds", 4.0), [strict], other)
     assert moved["verdict"] == "fail"
-    assert moved["reasons"] == ["check 0: the circuit shares 20% of its edges with the base's (edge Jaccard; needs >= 50%)"]
+    assert moved["reasons"] == [
+        "check 0: the circuit shares 20% of its edges with the base's (edge Jaccard; needs >= 50%)"
+    ]
     unknown = judge(cell("holds", 4.0), cell("holds", 4.0), [strict], same)  # an old baseline: no edges
     assert unknown["verdict"] == "fail" and "the base has no circuit" in unknown["reasons"][0]
     record = {**cell("holds", 4.0), "spec": "c", "gate": {"base": "b", **moved}}
@@ -73,8 +84,16 @@ def test_a_claim_absent_on_the_base_is_reported_not_required():
 
 
 def test_summary_table_names_base_candidate_change_and_verdict():
-    record = {"spec": "ioi-behaviour", "model": "ft", "outcome": "holds",
-              "gate": {"base": "base", "base_outcome": "holds", **judge(cell("holds", 8.0), cell("holds", 6.0), [BEHAVIOUR])}}
+    record = {
+        "spec": "ioi-behaviour",
+        "model": "ft",
+        "outcome": "holds",
+        "gate": {
+            "base": "base",
+            "base_outcome": "holds",
+            **judge(cell("holds", 8.0), cell("holds", 6.0), [BEHAVIOUR]),
+        },
+    }
     text = gate_tables([record])
     assert "### Mechanism gate: ft against base" in text
     assert "| ioi-behaviour | ✓ v 8 | ✓ v 6 | -25% (may fall 20%) | ❌ FAIL |" in text
@@ -83,8 +102,10 @@ def test_summary_table_names_base_candidate_change_and_verdict():
 
 def test_baseline_key_names_what_changed(tmp_path):
     spec_file = tmp_path / "s.mech.yaml"
-    spec_file.write_text("format: 1\nid: s\nversion: 1\nclaim: c\ntask: {name: ioi}\n"
-                         "checks:\n  - behaviour: {metric: logit_diff, min: 1}\n")
+    spec_file.write_text(
+        "format: 1\nid: s\nversion: 1\nclaim: c\ntask: {name: ioi}\n"
+        "checks:\n  - behaviour: {metric: logit_diff, min: 1}\n"
+    )
     spec = load_spec(spec_file)
     entry = {"spec_version": 1, "spec_sha256": spec.digest("zoo")}
     assert baseline.claim_key_changes(entry, spec, "zoo") == []
@@ -92,24 +113,38 @@ def test_baseline_key_names_what_changed(tmp_path):
     changed = baseline.claim_key_changes(entry, load_spec(spec_file), "zoo")
     assert changed == ["the spec's task, parameters or checks (thresholds, prompts' seed)"]
     assert baseline.claim_key_changes(None, spec, "zoo") == ["spec 's' is not in the baseline"]
-    document = {"suite": "zoo", "base": {"prepend_bos": True}, "device": "cpu",
-                "libraries": {"torch": "2.13.0", "transformers": "5.23.0"}}
-    changes = baseline.run_key_changes(document, "zoo", True, "cpu", {"torch": "2.14.0", "transformers": "5.23.0"})
+    document = {
+        "suite": "zoo",
+        "base": {"prepend_bos": True},
+        "device": "cpu",
+        "libraries": {"torch": "2.13.0", "transformers": "5.23.0"},
+    }
+    changes = baseline.run_key_changes(
+        document, "zoo", True, "cpu", {"torch": "2.14.0", "transformers": "5.23.0"}
+    )
     assert "torch 2.13.0 -> 2.14.0" in changes and not any("transformers" in c for c in changes)
 
 
 def test_a_tolerance_in_the_wrong_direction_is_a_spec_error(tmp_path):
     spec_file = tmp_path / "s.mech.yaml"
-    spec_file.write_text("format: 1\nid: s\nversion: 1\nclaim: c\ntask: {name: ioi}\n"
-                         "checks:\n  - behaviour: {metric: logit_diff, min: 1, tolerance: {may_rise: 1}}\n")
-    with pytest.raises(SpecError, match=r"s.mech.yaml:7: checks\[0\].behaviour.tolerance.may_rise: .*better high"):
+    spec_file.write_text(
+        "format: 1\nid: s\nversion: 1\nclaim: c\ntask: {name: ioi}\n"
+        "checks:\n  - behaviour: {metric: logit_diff, min: 1, tolerance: {may_rise: 1}}\n"
+    )
+    with pytest.raises(
+        SpecError, match=r"s.mech.yaml:7: checks\[0\].behaviour.tolerance.may_rise: .*better high"
+    ):
         load_spec(spec_file)
 
 
 def test_parameter_count_reads_safetensors_headers(tmp_path):
-    header = json.dumps({"a": {"dtype": "F16", "shape": [3, 4], "data_offsets": [0, 24]},
-                         "b": {"dtype": "F16", "shape": [5], "data_offsets": [24, 34]},
-                         "__metadata__": {"format": "pt"}}).encode()
+    header = json.dumps(
+        {
+            "a": {"dtype": "F16", "shape": [3, 4], "data_offsets": [0, 24]},
+            "b": {"dtype": "F16", "shape": [5], "data_offsets": [24, 34]},
+            "__metadata__": {"format": "pt"},
+        }
+    ).encode()
     (tmp_path / "model.safetensors").write_bytes(struct.pack("<Q", len(header)) + header + bytes(34))
     assert parameter_count(tmp_path) == 17
     assert parameter_count(tmp_path / "missing") is None

@@ -10,7 +10,9 @@ from mechanisms.scheduling import split_groups
 
 
 def fake_run(patterns, **data):
-    return SimpleNamespace(task_name="repeated_tokens", patterns=lambda: patterns, data=SimpleNamespace(**data))
+    return SimpleNamespace(
+        task_name="repeated_tokens", patterns=lambda: patterns, data=SimpleNamespace(**data)
+    )
 
 
 def diagonal_patterns(span=5, start=1, offset=None, layer=1, head=0, layers=2, n_heads=2, batch=3):
@@ -26,9 +28,14 @@ def diagonal_patterns(span=5, start=1, offset=None, layer=1, head=0, layers=2, n
     return p
 
 
-@pytest.mark.parametrize("score, offset", [
-    (heads.induction_score, 4), (heads.duplicate_token_score, 5), (heads.previous_token_score, 1),
-])
+@pytest.mark.parametrize(
+    "score, offset",
+    [
+        (heads.induction_score, 4),
+        (heads.duplicate_token_score, 5),
+        (heads.previous_token_score, 1),
+    ],
+)
 def test_pattern_scores_find_the_hand_set_head(score, offset):
     run = fake_run(diagonal_patterns(offset=offset), start=1, span=5)
     scores = score(run)
@@ -54,6 +61,10 @@ def test_end_to_io_attention():
 
 
 def test_split_groups_flags_a_model_loaded_on_two_workers():
-    records = [{"group": "m:step1", "worker": "gw0"}, {"group": "m:step1", "worker": "gw1"},
-               {"group": "m:step2", "worker": "gw0"}, {"group": "m:step2", "worker": "gw0"}]
+    records = [
+        {"group": "m:step1", "worker": "gw0"},
+        {"group": "m:step1", "worker": "gw1"},
+        {"group": "m:step2", "worker": "gw0"},
+        {"group": "m:step2", "worker": "gw0"},
+    ]
     assert split_groups(records) == {"m:step1": ["gw0", "gw1"]}

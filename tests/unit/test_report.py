@@ -17,12 +17,29 @@ def record(model, step, outcome, expected=True, params=1, spec="s", value=None, 
     checks = []
     if value is not None:
         line = {"name": "best induction", "value": value, "threshold": threshold, "op": ">="}
-        checks = [{"check": "heads[0]", "holds": outcome == "holds", "summary": f"best {value}",
-                   "values": {"best_score": value}, "headline": line}]
-    return {"spec": spec, "suite": "zoo", "model": model, "step": step,
-            "tokens": None if step is None else step * 2048,
-            "params": params, "outcome": outcome, "holds": outcome == "holds", "expected": expected,
-            "claim": "c", "spec_version": 1, "checks": checks}
+        checks = [
+            {
+                "check": "heads[0]",
+                "holds": outcome == "holds",
+                "summary": f"best {value}",
+                "values": {"best_score": value},
+                "headline": line,
+            }
+        ]
+    return {
+        "spec": spec,
+        "suite": "zoo",
+        "model": model,
+        "step": step,
+        "tokens": None if step is None else step * 2048,
+        "params": params,
+        "outcome": outcome,
+        "holds": outcome == "holds",
+        "expected": expected,
+        "claim": "c",
+        "spec_version": 1,
+        "checks": checks,
+    }
 
 
 def run_records():
@@ -36,15 +53,23 @@ def run_records():
 
 
 def test_emergence_is_the_first_step_from_which_it_always_holds():
-    rows = [record("a", 0, "absent"), record("a", 1, "holds"), record("a", 2, "absent"),
-            record("a", 4, "holds"), record("a", 8, "holds")]
+    rows = [
+        record("a", 0, "absent"),
+        record("a", 1, "holds"),
+        record("a", 2, "absent"),
+        record("a", 4, "holds"),
+        record("a", 8, "holds"),
+    ]
     m = matrices(rows)[("s", "zoo")]
     assert emergence(m, "a") == (4, 4 * 2048)
 
 
 def test_matrix_symbols_and_disagreement_marker():
-    rows = [record("small", 0, "absent", expected=False), record("small", 8, "holds", expected=False),
-            record("big", 0, "error", params=2)]
+    rows = [
+        record("small", 0, "absent", expected=False),
+        record("small", 8, "holds", expected=False),
+        record("big", 0, "error", params=2),
+    ]
     text = "\n".join(render_matrices(rows))
     assert "✓!" in text and " E" in text and "·" in text
     assert text.index("small") < text.index("big")  # rows ordered by parameter count
@@ -70,8 +95,10 @@ def test_curve_marks_threshold_and_emergence_and_is_reproducible():
 
 
 def test_a_claim_without_two_checkpoints_says_so_instead_of_drawing():
-    for rows in ([record("extra", None, "holds", value=0.9)],  # no training axis
-                 [record("big", 16, "holds", value=0.9), record("small", 8, "absent", value=0.2)]):  # one point each
+    for rows in (
+        [record("extra", None, "holds", value=0.9)],  # no training axis
+        [record("big", 16, "holds", value=0.9), record("small", 8, "absent", value=0.2)],
+    ):  # one point each
         page = report_html.render(rows)
         assert 'class="no-curve"' in page and "<figure" not in page
 
@@ -98,7 +125,9 @@ def test_write_reports_writes_every_file_readable_by_others(tmp_path):
 
 
 def _save(path, cells, complete=True):
-    path.write_text(json.dumps({"format": 1, "complete": complete, "command": ["pytest", str(path)], "cells": cells}))
+    path.write_text(
+        json.dumps({"format": 1, "complete": complete, "command": ["pytest", str(path)], "cells": cells})
+    )
     return path
 
 
@@ -120,7 +149,9 @@ def test_merge_keeps_identical_duplicates_and_refuses_conflicts(tmp_path):
     changed = json.loads(json.dumps(rows))
     changed[3]["checks"][0]["values"]["best_score"] = 0.11
     b = _save(tmp_path / "b.json", changed)
-    with pytest.raises(MergeError, match=r"a\.json and .*b\.json both hold s \[zoo\] big@step0.*checks differ"):
+    with pytest.raises(
+        MergeError, match=r"a\.json and .*b\.json both hold s \[zoo\] big@step0.*checks differ"
+    ):
         merge([a, b])
 
 
@@ -128,10 +159,10 @@ def test_merge_refuses_two_versions_of_one_claim_and_non_results(tmp_path):
     rows = run_records()
     a = _save(tmp_path / "a.json", rows[:3])
     b = _save(tmp_path / "b.json", [dict(r, spec_version=2) for r in rows[3:]])
-    with pytest.raises(MergeError, match="version 1 in .*a.json and version 2 in .*b.json"):
+    with pytest.raises(MergeError, match=r"version 1 in .*a\.json and version 2 in .*b\.json"):
         merge([a, b])
     (tmp_path / "x.json").write_text("[1, 2]")
-    with pytest.raises(MergeError, match="x.json: not a pytest-mechanisms results.json"):
+    with pytest.raises(MergeError, match=r"x\.json: not a pytest-mechanisms results\.json"):
         merge([tmp_path / "x.json"])
 
 

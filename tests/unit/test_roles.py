@@ -53,7 +53,10 @@ def test_s_inhibition_heads_need_the_screen_and_all_three_confirmations():
     io = torch.tensor([[-0.1, -0.1, -0.1, 0.02, -0.1]])  # L0H3 moves attention onto IO
     s1 = torch.tensor([[0.1, 0.1, 0.1, 0.1, -0.01]])  # L0H4 moves it off S1
     run = run_with(
-        name_mover_query_effect=screen, abb_bab_query_effect=effect, name_mover_io_shift=io, name_mover_s1_shift=s1
+        name_mover_query_effect=screen,
+        abb_bab_query_effect=effect,
+        name_mover_io_shift=io,
+        name_mover_s1_shift=s1,
     )
     assert role_mask(run, "s_inhibition_heads").tolist() == [[True, False, False, False, False]]
 

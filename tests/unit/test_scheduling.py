@@ -23,7 +23,11 @@ def _scope(nodeid):
 
 
 def test_units_group_cells_and_put_the_costliest_first():
-    ids = [f"s{i}.mech.yaml::c{i}[{cell}]" for i in range(2) for cell in ("small@step0", "big@step0", "big@final")]
+    ids = [
+        f"s{i}.mech.yaml::c{i}[{cell}]"
+        for i in range(2)
+        for cell in ("small@step0", "big@step0", "big@final")
+    ]
     ids.append("test_x.py::test_y")
     units = units_by_cost(ids, _scope, {"small@step0": 1.0, "big@step0": 10.0, "big@final": 10.0})
     assert list(units) == ["cell:big@step0", "cell:big@final", "cell:small@step0", "test_x.py::test_y"]
@@ -33,4 +37,4 @@ def test_units_group_cells_and_put_the_costliest_first():
 
 def test_unknown_costs_count_as_the_largest():
     units = units_by_cost(["a.mech.yaml::x[ft@final]", "a.mech.yaml::x[s@final]"], _scope, {"s@final": 5.0})
-    assert list(units)[0] == "cell:ft@final"
+    assert next(iter(units)) == "cell:ft@final"

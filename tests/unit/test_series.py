@@ -54,7 +54,11 @@ def test_stability_cuts_the_series_before_smoothing():
 
 
 def test_stability_against_the_last_checkpoint_and_by_nodes():
-    circuits = [_at(1, {"a": 1}, nodes=("a", "b")), _at(2, {"b": 1}, nodes=("a", "b")), _at(3, {"a": 1}, nodes=("a",))]
+    circuits = [
+        _at(1, {"a": 1}, nodes=("a", "b")),
+        _at(2, {"b": 1}, nodes=("a", "b")),
+        _at(3, {"a": 1}, nodes=("a",)),
+    ]
     final = stability(circuits, StabilityRule(compare="final", min=0.5))
     assert [(p["from"], p["to"], p["similarity"]) for p in final.pairs] == [(1, 3, 1.0), (2, 3, 0.0)]
     nodes = stability(circuits, StabilityRule(of="nodes", min=0.5))
@@ -89,7 +93,11 @@ def test_emergence_within_a_factor_in_tokens():
         "tiny": [(0, 0, False), (16, 1600, False)],
     }
     result = emergence(rows, within=2.0)
-    assert result.onsets == {"small": {"step": 8, "tokens": 800}, "big": {"step": 4, "tokens": 400}, "tiny": None}
+    assert result.onsets == {
+        "small": {"step": 8, "tokens": 800},
+        "big": {"step": 4, "tokens": 400},
+        "tiny": None,
+    }
     assert result.ratio == 2.0 and result.holds  # the factor is inclusive
     assert not emergence(rows, within=1.5).holds
     assert "never holds stably in tiny" in emergence(rows, 2.0, required=["tiny"]).problem
@@ -122,7 +130,9 @@ def _spec(across: str, checks: str = "  - circuit: {metric: logit_diff}"):
 
 
 def test_series_claims_parse_with_their_defaults():
-    spec = _spec("  - stability: {min: 0.5, expect: {zoo: {sizes: [zoo-890k]}}}\n  - emergence: {name: ioi-early}")
+    spec = _spec(
+        "  - stability: {min: 0.5, expect: {zoo: {sizes: [zoo-890k]}}}\n  - emergence: {name: ioi-early}"
+    )
     stable, emerges = spec.series
     assert (stable.name, stable.fields["check"]) == ("s-stable", 1)  # the spec's circuit check
     assert stable.expected("zoo", "zoo-890k") is True and stable.expected("zoo", "zoo-40k") is False
@@ -132,14 +142,24 @@ def test_series_claims_parse_with_their_defaults():
 @pytest.mark.parametrize(
     ("across", "checks", "where", "message"),
     [
-        ("  - stability: {min: 0.5}", "", "across[0].stability", "reads a `circuit` check of this spec, which has none"),
+        (
+            "  - stability: {min: 0.5}",
+            "",
+            "across[0].stability",
+            "reads a `circuit` check of this spec, which has none",
+        ),
         ("  - stability: {min: 0.5, check: 0}", None, "across[0].stability.check", "e.g. check 1"),
         ("  - stability: {min: 0.5, check: 7}", None, "across[0].stability.check", "index 0..1"),
         ("  - stability: {min: 0.5, of: nodes, weighted: true}", None, "weighted", "applies to `of: edges`"),
         ("  - stability: {min: 1.5}", None, "across[0].stability.min", "must be <= 1"),
         ("  - stability: {min: 0.5, ewma: 0}", None, "ewma", "must be > 0"),
         ("  - emergence: {}\n  - emergence: {}", None, "across[1].emergence", "names another item"),
-        ("  - emergence: {sizes: [zoo-9m]}", None, "sizes[0]", "no suite this spec applies to has a size 'zoo-9m'"),
+        (
+            "  - emergence: {sizes: [zoo-9m]}",
+            None,
+            "sizes[0]",
+            "no suite this spec applies to has a size 'zoo-9m'",
+        ),
         ("  - emergence: {expect: {zoo: {sizes: [zoo-890k]}}}", None, "expect.zoo", "one item per suite"),
         ("  - emergence: {within: 0.5}", None, "within", "must be >= 1"),
     ],
@@ -171,7 +191,12 @@ def test_the_store_waits_while_the_run_progresses_and_gives_up_when_it_stalls(tm
 
 
 def test_series_items_are_one_unit_scheduled_last():
-    ids = ["a.mech.yaml::x[m@step1]", "a.mech.yaml::x-stable[m]", "a.mech.yaml::x-emerges[zoo]", "t.py::test_z"]
+    ids = [
+        "a.mech.yaml::x[m@step1]",
+        "a.mech.yaml::x-stable[m]",
+        "a.mech.yaml::x-emerges[zoo]",
+        "t.py::test_z",
+    ]
     assert [cell_of(i, GLOBS) for i in ids] == ["m@step1", None, None, None]
     assert label_of(ids[2], GLOBS) == "zoo"
 

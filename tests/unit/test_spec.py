@@ -52,7 +52,11 @@ def test_good_spec_parses_with_defaults():
             "score: inducton",
             "claims/x.yaml:9: checks[0].heads.score: unknown value 'inducton' (did you mean 'induction'?)",
         ),
-        ("  zoo: {", "  zooo: {", "claims/x.yaml:12: expect.zooo: unknown value 'zooo' (did you mean 'zoo'?)"),
+        (
+            "  zoo: {",
+            "  zooo: {",
+            "claims/x.yaml:12: expect.zooo: unknown value 'zooo' (did you mean 'zoo'?)",
+        ),
         (
             "score: induction",
             "score: banana",
@@ -197,7 +201,9 @@ def test_an_ioi_spec_may_select_heads_by_a_portable_attention_score():
     ioi = GOOD.replace("name: repeated_tokens\n  params: {span: 15}", "name: ioi\n  params: {}").replace(
         "  - behaviour: {metric: repeat_loss, max: 1.0}\n", ""
     )
-    spec = parse_spec(ioi.replace("score: induction, min: 0.4", "role: induction_into_s_inhibition"), "x.yaml")
+    spec = parse_spec(
+        ioi.replace("score: induction, min: 0.4", "role: induction_into_s_inhibition"), "x.yaml"
+    )
     assert spec.task == "ioi"
     parse_spec(ioi, "x.yaml")  # the score itself
     assert "'s_inhibition_heads' is measured on task 'ioi'" in error_of(

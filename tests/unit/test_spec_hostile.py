@@ -37,46 +37,79 @@ def test_the_canary_is_valid():
     assert parse_spec(GOOD, "x.mech.yaml").id == "canary"
 
 
-@pytest.mark.parametrize("old, new, expected", [
-    ("n_prompts: 8", "n_prompts: 0", "x.mech.yaml:7: task.params.n_prompts: must be between 1 and 4096, got 0"),
-    ("n_prompts: 8", "n_prompts: -3", "task.params.n_prompts: must be between 1 and 4096"),
-    ("n_prompts: 8", "n_prompts: 1000000000", "task.params.n_prompts: must be between 1 and 4096"),
-    ("span: 15", "span: 100000", "task.params.span: must be between 2 and 1024"),
-    ("span: 15", "pool: '[unclosed'", "task.params.pool: not a valid regular expression"),
-    ("min: 0.4}", "min: .nan}", "x.mech.yaml:9: checks[0].heads.min: must be a finite number, got nan"),
-    ("max: 1.0}", "max: .inf}", "x.mech.yaml:10: checks[1].behaviour.max: must be a finite number"),
-    ("zoo-890k: 512", "zoo-9000k: 512", "x.mech.yaml:12: expect.zoo.sizes.zoo-9000k: suite 'zoo' has no size 'zoo-9000k'"),
-    ("zoo-890k: 512", "zoo-890k: 500", "expect.zoo.sizes.zoo-890k: zoo-890k has no checkpoint step500; nearest: step512"),
-    ("{sizes: {zoo-890k: 512}}", "{sizes: all, unstable: [zoo-890k@step3]}",
-     "expect.zoo.unstable[0]: zoo-890k@step3: zoo-890k has no checkpoint step3"),
-    ("{sizes: {zoo-890k: 512}}", "{sizes: all, unstable: [zoo-1m@step2]}", "expect.zoo.unstable[0]: zoo-1m@step2: suite 'zoo' has no size"),
-    ("id: canary", "id: " + "a" * 81, "x.mech.yaml:2: id: is 81 characters long; at most 80"),
-    ("version: 1", "version: 1\nmarks: [skip]", "marks[0]: 'skip' is reserved"),
-    ("version: 1", "version: 1\nmarks: [xfail]", "marks[0]: 'xfail' is reserved"),
-    ("  - behaviour: {metric: repeat_loss, max: 1.0}",
-     "  - path: {senders: {score: induction, top: 1}, receivers: {score: induction, top: 1}, metric: repeat_loss, min_damage: 0.1}",
-     "checks[1].path: task 'repeated_tokens' has no corrupted prompts"),
-    ("  - behaviour: {metric: repeat_loss, max: 1.0}",
-     "  - ablation: {heads: {score: induction, top: 1}, metric: repeat_loss, min_drop: 0.1, method: interchange}",
-     "checks[1].ablation: task 'repeated_tokens' has no corrupted prompts"),
-])
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        (
+            "n_prompts: 8",
+            "n_prompts: 0",
+            "x.mech.yaml:7: task.params.n_prompts: must be between 1 and 4096, got 0",
+        ),
+        ("n_prompts: 8", "n_prompts: -3", "task.params.n_prompts: must be between 1 and 4096"),
+        ("n_prompts: 8", "n_prompts: 1000000000", "task.params.n_prompts: must be between 1 and 4096"),
+        ("span: 15", "span: 100000", "task.params.span: must be between 2 and 1024"),
+        ("span: 15", "pool: '[unclosed'", "task.params.pool: not a valid regular expression"),
+        ("min: 0.4}", "min: .nan}", "x.mech.yaml:9: checks[0].heads.min: must be a finite number, got nan"),
+        ("max: 1.0}", "max: .inf}", "x.mech.yaml:10: checks[1].behaviour.max: must be a finite number"),
+        (
+            "zoo-890k: 512",
+            "zoo-9000k: 512",
+            "x.mech.yaml:12: expect.zoo.sizes.zoo-9000k: suite 'zoo' has no size 'zoo-9000k'",
+        ),
+        (
+            "zoo-890k: 512",
+            "zoo-890k: 500",
+            "expect.zoo.sizes.zoo-890k: zoo-890k has no checkpoint step500; nearest: step512",
+        ),
+        (
+            "{sizes: {zoo-890k: 512}}",
+            "{sizes: all, unstable: [zoo-890k@step3]}",
+            "expect.zoo.unstable[0]: zoo-890k@step3: zoo-890k has no checkpoint step3",
+        ),
+        (
+            "{sizes: {zoo-890k: 512}}",
+            "{sizes: all, unstable: [zoo-1m@step2]}",
+            "expect.zoo.unstable[0]: zoo-1m@step2: suite 'zoo' has no size",
+        ),
+        ("id: canary", "id: " + "a" * 81, "x.mech.yaml:2: id: is 81 characters long; at most 80"),
+        ("version: 1", "version: 1\nmarks: [skip]", "marks[0]: 'skip' is reserved"),
+        ("version: 1", "version: 1\nmarks: [xfail]", "marks[0]: 'xfail' is reserved"),
+        (
+            "  - behaviour: {metric: repeat_loss, max: 1.0}",
+            "  - path: {senders: {score: induction, top: 1}, receivers: {score: induction, top: 1}, metric: repeat_loss, min_damage: 0.1}",
+            "checks[1].path: task 'repeated_tokens' has no corrupted prompts",
+        ),
+        (
+            "  - behaviour: {metric: repeat_loss, max: 1.0}",
+            "  - ablation: {heads: {score: induction, top: 1}, metric: repeat_loss, min_drop: 0.1, method: interchange}",
+            "checks[1].ablation: task 'repeated_tokens' has no corrupted prompts",
+        ),
+    ],
+)
 def test_bad_values_are_caught_when_the_spec_loads(old, new, expected):
     assert old in GOOD
     assert expected in error_of(GOOD.replace(old, new, 1))
 
 
 def test_unknown_sva_constructions_are_caught_when_the_spec_loads():
-    text = GOOD.replace("repeated_tokens", "sva").replace("{span: 15, n_prompts: 8}", "{constructions: 'simple,relative'}")
-    text = text.replace("  - heads: {score: induction, min: 0.4}\n  - behaviour: {metric: repeat_loss, max: 1.0}",
-                        "  - behaviour: {metric: group_accuracy, min: 0.8}")
+    text = GOOD.replace("repeated_tokens", "sva").replace(
+        "{span: 15, n_prompts: 8}", "{constructions: 'simple,relative'}"
+    )
+    text = text.replace(
+        "  - heads: {score: induction, min: 0.4}\n  - behaviour: {metric: repeat_loss, max: 1.0}",
+        "  - behaviour: {metric: group_accuracy, min: 0.8}",
+    )
     assert "task.params.constructions: unknown value 'relative'; known: all, simple" in error_of(text)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("", "(top level): a spec must be a YAML mapping"),
-    ("- a\n- b\n", "(top level): a spec must be a YAML mapping"),
-    ("just text", "(top level): a spec must be a YAML mapping"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", "(top level): a spec must be a YAML mapping"),
+        ("- a\n- b\n", "(top level): a spec must be a YAML mapping"),
+        ("just text", "(top level): a spec must be a YAML mapping"),
+    ],
+)
 def test_files_that_are_not_mappings_are_errors(text, expected):
     assert expected in error_of(text)
 
@@ -91,7 +124,9 @@ def test_an_alias_bomb_is_refused_fast():
 
 
 def test_deep_nesting_is_refused():
-    assert "(yaml)" in error_of("a: " + "[" * 5000 + "]" * 5000) or "nested deeper" in error_of("a: " + "[" * 5000 + "]" * 5000)
+    assert "(yaml)" in error_of("a: " + "[" * 5000 + "]" * 5000) or "nested deeper" in error_of(
+        "a: " + "[" * 5000 + "]" * 5000
+    )
     assert "nested deeper than 32 levels" in error_of("a: " + "[" * 40 + "]" * 40)
 
 
@@ -108,13 +143,21 @@ def test_files_that_are_not_utf8_or_too_large(tmp_path):
 
 # --- mutated bundled specs -------------------------------------------------------------
 
+
 def _mutations():
-    junk = st.one_of(st.integers(min_value=-(10**12), max_value=10**12), st.floats(allow_nan=True),
-                     st.sampled_from(["", "x" * 5000, "*alias", "&a [*a]", "{", "]", "- -", "\t", "é", "\x00"]),
-                     st.text(max_size=20))
-    return st.tuples(st.sampled_from(BUNDLED), st.integers(min_value=0, max_value=10_000),
-                     st.integers(min_value=0, max_value=10_000), junk,
-                     st.sampled_from(["replace_value", "insert", "truncate", "bytes"]))
+    junk = st.one_of(
+        st.integers(min_value=-(10**12), max_value=10**12),
+        st.floats(allow_nan=True),
+        st.sampled_from(["", "x" * 5000, "*alias", "&a [*a]", "{", "]", "- -", "\t", "é", "\x00"]),
+        st.text(max_size=20),
+    )
+    return st.tuples(
+        st.sampled_from(BUNDLED),
+        st.integers(min_value=0, max_value=10_000),
+        st.integers(min_value=0, max_value=10_000),
+        junk,
+        st.sampled_from(["replace_value", "insert", "truncate", "bytes"]),
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -128,7 +171,7 @@ def test_mutated_specs_fail_only_with_spec_errors(tmp_path_factory, mutation):
         colon = text.find(":", line_start)
         end = text.find("\n", pos)
         if 0 <= colon < (end if end >= 0 else len(text)):
-            text = text[: colon + 1] + f" {junk}" + text[(end if end >= 0 else len(text)):]
+            text = text[: colon + 1] + f" {junk}" + text[(end if end >= 0 else len(text)) :]
         data = text.encode()
     elif how == "insert":
         data = (text[:pos] + str(junk) + text[pos:]).encode("utf-8", "surrogatepass")
@@ -157,4 +200,5 @@ def test_applies_to_can_name_single_sizes():
     assert [c.size for c in cells if spec.applies(c)] == ["zoo-890k"]
     assert spec.applies_to == ("zoo", "pythia")
     assert "applies_to[0]: suite 'zoo' has no size 'zoo-9k'" in error_of(
-        GOOD.replace("expect:", "applies_to: [zoo:zoo-9k]\nexpect:"))
+        GOOD.replace("expect:", "applies_to: [zoo:zoo-9k]\nexpect:")
+    )

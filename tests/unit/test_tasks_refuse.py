@@ -1,5 +1,7 @@
 """Generators refuse what they would mis-score: multi-token names, pronouns, years."""
 
+from typing import ClassVar
+
 import pytest
 
 from mechanisms.measure.tasks import TaskError, Vocab, gendered_pronoun, ioi, subject_verb_agreement
@@ -9,7 +11,7 @@ class CharTokenizer:
     """A tokenizer whose every word is several tokens (one per character)."""
 
     bos_token_id, eos_token_id, pad_token_id, unk_token_id = 0, 0, 0, 1
-    all_special_ids = [0, 1]
+    all_special_ids: ClassVar[list[int]] = [0, 1]
 
     def __call__(self, text, add_special_tokens=False):
         return {"input_ids": [2 + ord(c) % 200 for c in text]}
@@ -34,14 +36,14 @@ def test_sva_refuses_without_verbs(zoo_vocab):
 
 
 def test_sva_names_unknown_constructions(zoo_vocab):
-    with pytest.raises(TaskError, match="unknown SVA construction.*obj_rell.*known: simple"):
+    with pytest.raises(TaskError, match=r"unknown SVA construction.*obj_rell.*known: simple"):
         subject_verb_agreement(zoo_vocab, constructions="simple, obj_rell")
 
 
 class SplitYearsTokenizer(CharTokenizer):
     """Two-digit numbers are single tokens, but every four-digit year splits as [' XXY', 'Y']."""
 
-    vocab: dict = {}
+    vocab: ClassVar[dict[str, int]] = {}  # shared: ids stay stable across instances
 
     def id(self, piece):
         return self.vocab.setdefault(piece, 2 + len(self.vocab))

@@ -33,7 +33,10 @@ def fake_bridge(d, w_o, w_e=None, gqa=False, final_weight=None):
     w_v = torch.eye(d).expand(1 if gqa else n_heads, d, d)[None]
     return SimpleNamespace(
         cfg=SimpleNamespace(n_heads=n_heads, n_key_value_heads=1 if gqa else None),
-        W_V=w_v, b_V=None, W_O=torch.stack([torch.eye(d), w_o])[None], W_U=torch.eye(d),
+        W_V=w_v,
+        b_V=None,
+        W_O=torch.stack([torch.eye(d), w_o])[None],
+        W_U=torch.eye(d),
         W_E=w_e if w_e is not None else torch.eye(d),
         blocks=[SimpleNamespace(ln1=identity, ln2=identity, mlp=identity)],
         ln_final=FinalNorm(torch.ones(d) if final_weight is None else final_weight),
@@ -46,9 +49,15 @@ def test_copy_scores_on_a_copying_and_a_suppressing_head(gqa):
     resid = torch.zeros(2, 6, d)
     for b, name in enumerate(names):
         resid[b, 1, name] = resid[b, 2, names[1 - b]] = resid[b, 4, names[1 - b]] = 1.0
-    data = SimpleNamespace(correct=names, wrong=names[::-1], positions={"io": [1, 1], "s1": [2, 2], "s2": [4, 4]})
-    run = SimpleNamespace(model=SimpleNamespace(bridge=fake_bridge(d, -torch.eye(d), gqa=gqa), n_layers=1, n_heads=2),
-                          clean=(None, {"blocks.0.hook_resid_post": resid}), data=_Sized(data, 2), scores={})
+    data = SimpleNamespace(
+        correct=names, wrong=names[::-1], positions={"io": [1, 1], "s1": [2, 2], "s2": [4, 4]}
+    )
+    run = SimpleNamespace(
+        model=SimpleNamespace(bridge=fake_bridge(d, -torch.eye(d), gqa=gqa), n_layers=1, n_heads=2),
+        clean=(None, {"blocks.0.hook_resid_post": resid}),
+        data=_Sized(data, 2),
+        scores={},
+    )
     assert heads.copy_score(run).tolist() == [[1.0, 0.0]]
     assert heads.negative_copy_score(run).tolist() == [[0.0, 1.0]]
 
@@ -61,12 +70,18 @@ def test_copy_score_folds_the_final_layer_norm_weight_into_the_unembedding():
     for b, name in enumerate(names):
         resid[b, 1, name] = resid[b, 2, names[1 - b]] = resid[b, 4, names[1 - b]] = 1.0
     resid += 0.1 * torch.arange(d)  # every other dimension carries a little signal
-    data = SimpleNamespace(correct=names, wrong=names[::-1], positions={"io": [1, 1], "s1": [2, 2], "s2": [4, 4]})
+    data = SimpleNamespace(
+        correct=names, wrong=names[::-1], positions={"io": [1, 1], "s1": [2, 2], "s2": [4, 4]}
+    )
     weight = torch.ones(d)
     weight[names] = 0.0
     bridge = fake_bridge(d, -torch.eye(d), final_weight=weight)
-    run = SimpleNamespace(model=SimpleNamespace(bridge=bridge, n_layers=1, n_heads=2),
-                          clean=(None, {"blocks.0.hook_resid_post": resid}), data=_Sized(data, 2), scores={})
+    run = SimpleNamespace(
+        model=SimpleNamespace(bridge=bridge, n_layers=1, n_heads=2),
+        clean=(None, {"blocks.0.hook_resid_post": resid}),
+        data=_Sized(data, 2),
+        scores={},
+    )
     assert heads.copy_score(run)[0, 0] == 0.0  # folded: the names' logits are zeroed
     bridge.ln_final.weight = torch.ones(d)
     run.scores.clear()
@@ -82,13 +97,19 @@ def test_copy_score_reads_a_head_through_its_post_attention_norm():
     for b, name in enumerate(names):
         resid[b, 1, name] = resid[b, 2, names[1 - b]] = resid[b, 4, names[1 - b]] = 1.0
     resid += 0.1 * torch.arange(d)
-    data = SimpleNamespace(correct=names, wrong=names[::-1], positions={"io": [1, 1], "s1": [2, 2], "s2": [4, 4]})
+    data = SimpleNamespace(
+        correct=names, wrong=names[::-1], positions={"io": [1, 1], "s1": [2, 2], "s2": [4, 4]}
+    )
     weight = torch.ones(d)
     weight[names] = 0.0
     bridge = fake_bridge(d, -torch.eye(d))
     bridge.blocks[0].ln1_post = FinalNorm(weight)
-    run = SimpleNamespace(model=SimpleNamespace(bridge=bridge, n_layers=1, n_heads=2),
-                          clean=(None, {"blocks.0.hook_resid_post": resid}), data=_Sized(data, 2), scores={})
+    run = SimpleNamespace(
+        model=SimpleNamespace(bridge=bridge, n_layers=1, n_heads=2),
+        clean=(None, {"blocks.0.hook_resid_post": resid}),
+        data=_Sized(data, 2),
+        scores={},
+    )
     assert heads.copy_score(run)[0, 0] == 0.0
     assert heads.copy_score_final_ln(run)[0, 0] == 0.0
     bridge.blocks[0].ln1_post.weight = torch.ones(d)  # negative control: a neutral norm
@@ -114,7 +135,9 @@ def test_successor_score_finds_the_head_that_maps_each_item_to_the_next(zoo_voca
     for seq in sequences:
         for source, target in zip(seq.sources, seq.targets):
             shift[source, seq.members[target]] = 1.0
-    run = SimpleNamespace(model=SimpleNamespace(bridge=fake_bridge(d, shift), n_layers=1, n_heads=2), vocab=zoo_vocab)
+    run = SimpleNamespace(
+        model=SimpleNamespace(bridge=fake_bridge(d, shift), n_layers=1, n_heads=2), vocab=zoo_vocab
+    )
     scores = heads.successor_score(run)
     assert {s.name.split(",")[0] for s in sequences} >= {"numbers", "days", "months"}
     assert scores[0, 1] == pytest.approx(1.0) and scores[0, 0] == pytest.approx(0.0)
