@@ -422,10 +422,17 @@ def _extra_model_lines(records: list[dict]) -> list[str]:
     return [
         f"extra model {model}: judged by {size}'s expectations at its last checkpoint (same parameter count)"
         if size
-        else f"extra model {model}: no size of the suite has its parameter count; measured and reported, "
+        else f"extra model {model}: {_why_not_derived(model)}; measured and reported, "
         "not asserted (gate it with --baseline-model or --baseline)"
         for model, size in sorted(seen.items())
     ]
+
+
+def _why_not_derived(model: str) -> str:
+    """Only a local model directory's parameters are counted (``plan/derive.py``)."""
+    if Path(model).expanduser().is_dir():
+        return "no size of the suite has its parameter count"
+    return "not a local model directory, so no suite size is derived from its parameter count"
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -160,3 +160,19 @@ def test_space_form_path_options_are_caught_only_where_they_mislead(tmp_path):
     assert space_form_problem([f"--model={outside}"], project) is None  # the = form is one argument
     assert space_form_problem(["--mech-report", "rep"], project) is None  # inside: same rootdir
     assert space_form_problem(["--mech-report", str(tmp_path / "new")], project) is None  # not there yet
+
+
+def test_an_extra_model_judged_by_no_size_says_why(tmp_path):
+    from mechanisms.plugin import _extra_model_lines
+
+    lines = _extra_model_lines(
+        [
+            {"extra_model": True, "model": "org/variant", "derived_from": None},
+            {"extra_model": True, "model": str(tmp_path), "derived_from": None},
+            {"extra_model": True, "model": "org/fine-tune", "derived_from": "zoo-890k"},
+        ]
+    )
+    text = "\n".join(lines)
+    assert len(lines) == 3 and "org/fine-tune: judged by zoo-890k's expectations" in text
+    assert "org/variant: not a local model directory" in text
+    assert f"{tmp_path}: no size of the suite has its parameter count" in text

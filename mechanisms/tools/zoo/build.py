@@ -26,11 +26,16 @@ def load_recipe(path: Path = RECIPE) -> dict:
         return yaml.safe_load(fh)
 
 
-def _train_one(name: str, recipe: dict, hub: str, steps: int | None, progress) -> tuple[str, float]:
+def quiet_transformers() -> None:
+    """No "Writing model shards" bar for each of a size's 17 checkpoints."""
     os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
     from transformers.utils import logging
 
     logging.disable_progress_bar()
+
+
+def _train_one(name: str, recipe: dict, hub: str, steps: int | None, progress) -> tuple[str, float]:
+    quiet_transformers()
     from .training import train
 
     start = time.perf_counter()

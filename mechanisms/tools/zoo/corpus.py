@@ -97,7 +97,12 @@ def skip_chain_doc(rng: np.random.Generator, perm: np.ndarray) -> str:
 class Corpus:
     """Deterministic stream of training rows; identical for every model size."""
 
-    MIX = (("ioi", 0.4), ("greater_than", 0.2), ("successor", 0.2), ("skip_chain", 0.2))
+    MIX: tuple[tuple[str, float], ...] = (
+        ("ioi", 0.4),
+        ("greater_than", 0.2),
+        ("successor", 0.2),
+        ("skip_chain", 0.2),
+    )
 
     def __init__(self, seed: int, induction_share: float = 0.5):
         self.rng = np.random.default_rng(seed)
@@ -111,7 +116,10 @@ class Corpus:
 
     def document(self) -> str:
         names = [name for name, _ in self.MIX]
-        kind = names[self.rng.choice(len(names), p=[share for _, share in self.MIX])]
+        return self.make(names[self.rng.choice(len(names), p=[share for _, share in self.MIX])])
+
+    def make(self, kind: str) -> str:
+        """One document of ``kind`` (a name in ``MIX``)."""
         if kind == "ioi":
             template = IOI_TEMPLATES[self.rng.integers(len(IOI_TEMPLATES))]
             return ioi_sentence(self.rng, template).text()
@@ -137,13 +145,20 @@ class Corpus:
 
     def mixed_row(self) -> tuple[list[int], list[int]]:
         row: list[int] = []
+        mask: list[int] = []
         while True:
-            doc = [0, *self.encode(self.document())]
+            text = self.document()
+            doc = [0, *self.encode(text)]
             if len(row) + len(doc) > ROW_TOKENS:
                 break
             row += doc
-        mask = [1] * len(row) + [0] * (ROW_TOKENS - len(row))
-        return row + [0] * (ROW_TOKENS - len(row)), mask
+            mask += self.targets(text)
+        padding = ROW_TOKENS - len(row)
+        return row + [0] * padding, mask + [0] * padding
+
+    def targets(self, text: str) -> list[int]:
+        """The loss mask of one document with its leading EOT: every token is a target."""
+        return [1] * (len(text.split()) + 1)
 
     def batch(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
         """``rows`` x 33 token ids and a loss mask (1 where the token is a real target)."""

@@ -85,8 +85,10 @@ def train(
     hub: Path,
     steps: int | None = None,
     on_step: Callable[[int], object] | None = None,
+    corpus: Corpus | None = None,
 ) -> list[dict]:
-    """Train size ``name``; save every checkpoint in ``recipe`` (up to ``steps``) under ``hub``."""
+    """Train size ``name``; save every checkpoint in ``recipe`` (up to ``steps``) under ``hub``.
+    ``corpus`` replaces the shipped one (seeded with the recipe's ``data_seed``) for experiments."""
     import torch
     from transformers import GPTNeoXForCausalLM
 
@@ -95,7 +97,7 @@ def train(
     size = recipe["sizes"][name]
     model = GPTNeoXForCausalLM(model_config(size, recipe))
     opt = optimizer(model, size["lr"], recipe)
-    corpus = Corpus(recipe["data_seed"])
+    corpus = corpus or Corpus(recipe["data_seed"])
     steps = recipe["steps"] if steps is None else steps
     keep = {s for s in recipe["checkpoints"] if s <= steps}
     log = []
