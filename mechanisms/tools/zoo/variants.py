@@ -1,17 +1,18 @@
 """Corpus variants: does the zoo's IOI algorithm depend on what it was trained on?
 
 The shipped zoo solves IOI by suppressing the repeated name (S), not with the paper's name movers
-(docs/emergence.md). Each variant here is the shipped corpus with one change aimed at making name
-movers pay, so a model trained on it differs from the zoo only where that change reaches; the
-models behind docs/emergence.md's table "Would another corpus grow name movers?" were trained
-with these. Train one with the zoo's recipe (same seeds, steps and checkpoints) and test it like
+(docs/emergence.md). Each variant here is the shipped corpus with changes aimed at making name
+movers pay (``shipped`` has none: the zoo's own corpus, for sizes the zoo does not have), so a
+model trained on it differs from the zoo only where the changes reach; the models behind
+docs/emergence.md's table "Would another corpus grow name movers?" were trained with these. Train one with the zoo's recipe (same seeds, steps and checkpoints) and test it like
 any model::
 
     python -m mechanisms.tools.zoo.variants third-name --size zoo-890k --out /tmp/variants
     HF_HUB_CACHE=/tmp/variants pytest --model-sizes none \\
         --model=pytest-mechanisms/third-name-zoo-890k@step2048 -k ioi
 
-One size takes about 5 minutes on one core (6 layers: about 9). Nothing here is shipped.
+One size takes about 5 minutes on one core (6 layers: about 9). No model trained here is in
+the zoo.
 """
 
 import argparse
