@@ -429,8 +429,9 @@ def _extra_model_lines(records: list[dict]) -> list[str]:
 
 
 def _why_not_derived(model: str) -> str:
-    """Only a local model directory's parameters are counted (``plan/derive.py``)."""
-    if Path(model).expanduser().is_dir():
+    from .plan.derive import is_counted
+
+    if is_counted(model):
         return "no size of the suite has its parameter count"
     return "not a local model directory, so no suite size is derived from its parameter count"
 

@@ -32,8 +32,15 @@ def parameter_count(directory: Path) -> int | None:
     return total
 
 
+def is_counted(model_id: str) -> bool:
+    """Only a local model directory's parameters are counted (hub ids and GGUF files are not)."""
+    return Path(model_id).expanduser().is_dir()
+
+
 def derived_size(model_id: str, sizes: dict) -> str | None:
     """The one size of ``sizes`` (name -> Size) with the local model's parameter count."""
+    if not is_counted(model_id):
+        return None
     count = parameter_count(Path(model_id).expanduser())
     if count is None:
         return None

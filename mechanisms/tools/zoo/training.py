@@ -97,7 +97,8 @@ def train(
     size = recipe["sizes"][name]
     model = GPTNeoXForCausalLM(model_config(size, recipe))
     opt = optimizer(model, size["lr"], recipe)
-    corpus = corpus or Corpus(recipe["data_seed"])
+    if corpus is None:
+        corpus = Corpus(recipe["data_seed"])
     steps = recipe["steps"] if steps is None else steps
     keep = {s for s in recipe["checkpoints"] if s <= steps}
     log = []

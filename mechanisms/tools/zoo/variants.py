@@ -4,8 +4,8 @@ The shipped zoo solves IOI by suppressing the repeated name (S), not with the pa
 (docs/emergence.md). Each variant here is the shipped corpus with changes aimed at making name
 movers pay (``shipped`` has none: the zoo's own corpus, for sizes the zoo does not have), so a
 model trained on it differs from the zoo only where the changes reach; the models behind
-docs/emergence.md's table "Would another corpus grow name movers?" were trained with these. Train one with the zoo's recipe (same seeds, steps and checkpoints) and test it like
-any model::
+docs/emergence.md's table "Would another corpus grow name movers?" were trained with these.
+Train one with the zoo's recipe (same seeds, steps and checkpoints) and test it like any model::
 
     python -m mechanisms.tools.zoo.variants third-name --size zoo-890k --out /tmp/variants
     HF_HUB_CACHE=/tmp/variants pytest --model-sizes none \\
@@ -28,7 +28,7 @@ from .corpus import IOI_TEMPLATES, Corpus, ioi_sentence
 
 @dataclass(frozen=True)
 class Variant:
-    """One change to the shipped corpus (all off: the shipped corpus itself)."""
+    """Changes to the shipped corpus (all off: the shipped corpus itself)."""
 
     recall: bool = False  # 30% of mixed documents recall a name by place (from the other tasks)
     third_name_share: float = 0.0  # of IOI documents: an unrepeated third name before S2
@@ -87,9 +87,10 @@ class VariantCorpus(Corpus):
 
     def targets(self, text: str) -> list[int]:
         mask = super().targets(text)
-        words = text.split()
-        verb = next((i for i, w in enumerate(words) if w in ("gave", "handed")), None)
-        if not self.variant.s2_target and verb is not None:
+        if self.variant.s2_target:
+            return mask
+        verb = next((i for i, w in enumerate(text.split()) if w in ("gave", "handed")), None)
+        if verb is not None:  # an IOI document
             mask[verb] = 0  # mask[0] is the leading EOT, so mask[verb] is S2, the word before the verb
         return mask
 
@@ -124,12 +125,10 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{name}: step {step} of {args.steps or recipe['steps']}", flush=True)
 
     log = train(name, recipe, args.out, steps=args.steps, on_step=report, corpus=corpus)
-    print(
-        f"{recipe['organisation']}/{name}: final loss {log[-1]['loss']} in {time.perf_counter() - start:.0f} s"
-    )
-    print(
-        f"test it: HF_HUB_CACHE={args.out} pytest --model-sizes none --model={recipe['organisation']}/{name}@step{len(log)}"
-    )
+    model_id = f"{recipe['organisation']}/{name}"
+    loss = f"final loss {log[-1]['loss']}, " if log else ""
+    print(f"{model_id}: {loss}{time.perf_counter() - start:.0f} s")
+    print(f"test it: HF_HUB_CACHE={args.out} pytest --model-sizes none --model={model_id}@step{len(log)}")
 
 
 if __name__ == "__main__":
