@@ -7,7 +7,14 @@ from hypothesis import strategies as st
 
 from mechanisms.tools.zoo import vocabulary as V
 from mechanisms.tools.zoo.corpus import IOI_TEMPLATES, Corpus
-from mechanisms.tools.zoo.variants import VARIANTS, VariantCorpus, main, recall_doc, third_name_ioi
+from mechanisms.tools.zoo.variants import (
+    VARIANTS,
+    VariantCorpus,
+    crowd_ioi,
+    main,
+    recall_doc,
+    third_name_ioi,
+)
 
 seeds = st.integers(0, 2**31 - 1)
 IDS = V.word_to_id()
@@ -36,6 +43,17 @@ def test_the_third_name_is_neither_io_nor_s_and_appears_once(seed):
         third = [n for n in names if n not in (io, s)]
         assert names.count(io) == 2 and len(third) == 1  # removing S leaves two candidates
         assert words.index(third[0]) < len(words) - 1 - words[::-1].index(s)  # before S2
+
+
+@given(seeds)
+def test_in_a_crowd_every_name_but_io_is_repeated(seed):
+    rng = np.random.default_rng(seed)
+    for template in IOI_TEMPLATES:
+        words = crowd_ioi(rng, template).split()
+        assert all(w in IDS for w in words)
+        io, names = words[-2], [w for w in words[:-2] if w in V.NAMES]
+        counts = {n: names.count(n) for n in names}
+        assert counts.pop(io) == 1 and len(counts) in (2, 3) and set(counts.values()) == {2}
 
 
 @given(seeds)

@@ -33,6 +33,7 @@ class Variant:
     recall: bool = False  # 30% of mixed documents recall a name by place (from the other tasks)
     third_name_share: float = 0.0  # of IOI documents: an unrepeated third name before S2
     s2_target: bool = True  # False: S2's token is not a training target
+    crowd_share: float = 0.0  # of IOI documents: 3-4 names, all but IO repeated
 
 
 VARIANTS = {
@@ -41,6 +42,7 @@ VARIANTS = {
     "third-name": Variant(third_name_share=0.5),
     "third-name-recall": Variant(recall=True, third_name_share=0.5),
     "third-name-no-s2-target": Variant(third_name_share=0.5, s2_target=False),
+    "crowd": Variant(crowd_share=0.5),
 }
 RECALL_MIX = (("ioi", 0.4), ("greater_than", 0.1), ("successor", 0.1), ("skip_chain", 0.1), ("recall", 0.3))
 
@@ -67,6 +69,24 @@ def third_name_ioi(rng: np.random.Generator, template: str) -> str:
     return f"{before}{comma} {third} had a long day at the {place} . {sentence.s} {after}"
 
 
+def name_list(names: list[str]) -> str:
+    """``A``, ``A and B``, ``A , B and C``."""
+    return names[0] if len(names) == 1 else f"{' , '.join(names[:-1])} and {names[-1]}"
+
+
+def crowd_ioi(rng: np.random.Generator, template: str) -> str:
+    """An IOI document with 3 or 4 names, every one but IO repeated (``When A , B and C went to the
+    P , C and B gave a O to A .``): suppressing the repeated names must split its attention
+    between them, copying the one unrepeated name need not."""
+    k = int(rng.integers(3, 5))
+    io, *subjects = (str(n) for n in rng.choice(V.NAMES, size=k, replace=False))
+    first = [str(n) for n in rng.permutation([io, *subjects])]
+    again = [str(n) for n in rng.permutation(subjects)]
+    place, obj = str(rng.choice(V.PLACES)), str(rng.choice(V.OBJECTS))
+    filled = template.replace("{A} and {B}", name_list(first)).replace("{B} ", f"{name_list(again)} ")
+    return filled.format(A=io, P=place, O=obj)
+
+
 class VariantCorpus(Corpus):
     """The shipped corpus with ``variant``'s changes; same seed, same row format."""
 
@@ -78,11 +98,13 @@ class VariantCorpus(Corpus):
     def make(self, kind: str) -> str:
         if kind == "recall":
             return recall_doc(self.rng)
-        if kind != "ioi" or not self.variant.third_name_share:
+        if kind != "ioi" or not (self.variant.third_name_share or self.variant.crowd_share):
             return super().make(kind)
         template = IOI_TEMPLATES[self.rng.integers(len(IOI_TEMPLATES))]
         if self.rng.random() < self.variant.third_name_share:
             return third_name_ioi(self.rng, template)
+        if self.rng.random() < self.variant.crowd_share:
+            return crowd_ioi(self.rng, template)
         return ioi_sentence(self.rng, template).text()
 
     def targets(self, text: str) -> list[int]:
