@@ -185,13 +185,18 @@ def _install_progress(config: pytest.Config) -> None:
     progress.install(progress.Progress(write, capture.global_and_fixture_disabled, verbose, prefix))
 
 
+def _dist_mode(config: pytest.Config) -> str | None:
+    """xdist's ``--dist`` mode, or None where xdist is not loaded (``-p no:xdist``)."""
+    return config.getoption("dist", default=None)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """xdist, on the controller: keep each model@checkpoint on one worker (see scheduling.py).
 
     Only ``--dist load`` (the default with ``-n``) is taken over, and only once spec items are
     collected; any other ``--dist`` the user chose is left to xdist."""
-    if config.getvalue("dist") != "load":
+    if _dist_mode(config) != "load":
         return None
     from .scheduling import make_scheduler
 
@@ -375,7 +380,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     split = split_groups(records)
     config.stash[SPLIT_KEY] = split
-    if split and config.getvalue("dist") == "load":  # our scheduler's job: a bug if split
+    if split and _dist_mode(config) == "load":  # our scheduler's job: a bug if split
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     crashed = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
     complete = not crashed and len(records) == config.stash.get(EXPECTED_KEY, len(records))
@@ -458,7 +463,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line("across cells (stability over checkpoints, emergence across sizes):")
         for line in render_series(_CURRENT["series"]):
             terminalreporter.write_line(line)
-    ours = config.getvalue("dist") == "load"
+    ours = _dist_mode(config) == "load"
     for group, workers in sorted(config.stash.get(SPLIT_KEY, {}).items()):
         terminalreporter.write_line(
             f"{'ERROR' if ours else 'warning'}: model {group} ran on several workers "
