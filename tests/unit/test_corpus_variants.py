@@ -31,12 +31,18 @@ def test_every_other_variant_changes_the_stream(name):
     assert not all((a == b).all() for a, b in zip(ours, shipped))
 
 
-@given(seeds)
-def test_the_third_name_is_neither_io_nor_s_and_appears_once(seed):
+def ioi_documents(make, seed):
+    """One document per IOI template from the variant's ``make(rng, template)``, as words."""
     rng = np.random.default_rng(seed)
     for template in IOI_TEMPLATES:
-        words = third_name_ioi(rng, template).split()
+        words = make(rng, template).split()
         assert all(w in IDS for w in words)
+        yield words
+
+
+@given(seeds)
+def test_the_third_name_is_neither_io_nor_s_and_appears_once(seed):
+    for words in ioi_documents(third_name_ioi, seed):
         io = words[-2]
         names = [w for w in words if w in V.NAMES]
         s = next(n for n in names if n != io and names.count(n) == 2)
@@ -47,10 +53,7 @@ def test_the_third_name_is_neither_io_nor_s_and_appears_once(seed):
 
 @given(seeds)
 def test_in_a_crowd_every_name_but_io_is_repeated(seed):
-    rng = np.random.default_rng(seed)
-    for template in IOI_TEMPLATES:
-        words = crowd_ioi(rng, template).split()
-        assert all(w in IDS for w in words)
+    for words in ioi_documents(crowd_ioi, seed):
         io, names = words[-2], [w for w in words[:-2] if w in V.NAMES]
         counts = {n: names.count(n) for n in names}
         assert counts.pop(io) == 1 and len(counts) in (2, 3) and set(counts.values()) == {2}
