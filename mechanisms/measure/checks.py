@@ -291,7 +291,7 @@ def _patched(run: TaskRun, sender, downstream, fields: dict) -> tuple[float, dic
 
     into, metric = fields.get("into", "q"), fields["metric"]
     if not fields.get("attention_shift"):
-        return run.metric(metric, path_patch(run, sender, downstream, into)), None
+        return path_patch(run, sender, downstream, into, metric), None
     return attention_shift(run, sender, downstream, into, metric)
 
 

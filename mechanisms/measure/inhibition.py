@@ -65,7 +65,7 @@ def path_effects(
     for sender in senders:
         downstream = [r for r in receivers if r[0] > sender[0]]
         if downstream:
-            patched = run.metric(metric, path_patch(run, sender, downstream, into))
+            patched = path_patch(run, sender, downstream, into, metric)
             out[sender] = noising_effect(patched, clean, corrupted)
     return out
 
@@ -74,7 +74,7 @@ def attention_shift(run: TaskRun, sender, receivers: list, into: str, metric: st
     """The metric with the sender's path into the receivers patched, and how the receivers' mean
     attention from END to IO and to S1 moved (the paper's S-inhibition confirmation)."""
     observe: dict = {f"blocks.{layer}.attn.hook_pattern": None for layer in by_layer(receivers)}
-    patched = run.metric(metric, path_patch(run, sender, receivers, into, observe))
+    patched = path_patch(run, sender, receivers, into, metric, observe)
     clean = run.patterns()
     rows, pos = torch.arange(len(run.data)), run.data.positions
     end = torch.tensor(pos["end"])

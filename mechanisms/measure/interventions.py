@@ -49,14 +49,17 @@ class _Guard:
             raise InterventionError(f"intervention left the activations unchanged at {unchanged}")
 
 
-def _run_with(bridge, tokens, edits: dict, observe: dict | None = None):
+def _run_with(bridge, tokens, edits: dict, observe: dict | None = None, stop_at: str | None = None):
     """Logits with ``edits`` applied (each verified to fire and change something); activations
-    named in ``observe`` are stored into it, unverified, as the run passes them."""
+    named in ``observe`` are stored into it, unverified, as the run passes them. With ``stop_at``
+    (a hook name), the pass ends there and returns that activation instead of the logits."""
     names = sorted(edits)
-    missing = [n for n in [*names, *(observe or {})] if n not in bridge.hook_dict]
+    missing = [
+        n for n in [*names, *(observe or {}), *([stop_at] if stop_at else [])] if n not in bridge.hook_dict
+    ]
     if missing:
         raise InterventionError(f"no such hook on this model: {missing}")
-    guard = _Guard()
+    guard, stopped = _Guard(), {}
     hooks = [(n, guard.wrap(n, edits[n])) for n in names]
     for name in observe or {}:
 
@@ -65,10 +68,19 @@ def _run_with(bridge, tokens, edits: dict, observe: dict | None = None):
             return x
 
         hooks.append((name, keep))
-    with torch.inference_mode():
+    if stop_at:
+
+        def stop(x, hook=None):
+            stopped["activation"] = x.clone()
+            raise _Stop
+
+        hooks.append((stop_at, stop))
+    with torch.inference_mode(), contextlib.suppress(_Stop):
         logits = bridge.run_with_hooks(tokens, fwd_hooks=hooks)
     guard.verify(names)
-    return logits
+    if stop_at and "activation" not in stopped:
+        raise InterventionError(f"hook never fired: {stop_at}")
+    return stopped["activation"] if stop_at else logits
 
 
 def by_layer(heads: list[tuple[int, int]]) -> dict:
@@ -142,10 +154,11 @@ def path_patch(
     run: TaskRun,
     sender: tuple[int, int],
     receivers: list[tuple[int, int]],
-    into: str = "q",
+    into: str,
+    metric: str,
     observe: dict | None = None,
-) -> torch.Tensor:
-    """Logits when only the path sender -> receivers' ``into`` input carries the corrupted signal.
+) -> float:
+    """``metric`` when only the path sender -> receivers' ``into`` input carries the corrupted signal.
 
     1. Clean run with the sender's ``z`` from the corrupted run and every other head's ``z`` frozen
        at its clean value; record the receivers' ``q``/``k``/``v`` (the pass stops there).
@@ -153,6 +166,9 @@ def path_patch(
        final (answer) position, keys and values at every position.
     MLPs are not frozen (as in McDougall's ``path_patch`` default), so paths through MLPs count.
     Hook names in ``observe`` (e.g. the receivers' attention patterns) are filled from step 2.
+    Where the metric reads the answer position only, step 2 stops at the final residual stream and
+    unembeds the answer positions alone (``TaskRun.answer_logits_from``): on Gemma-3 the 262k-token
+    unembedding of every position was about 60% of a pass.
     """
     bridge, tokens = run.model.bridge, run.data.padded()
     rows, end = torch.arange(len(run.data)), torch.tensor(run.data.end_positions())
@@ -197,7 +213,11 @@ def path_patch(
             return x
 
         edits[name] = patch
-    return _run_with(bridge, tokens, edits, observe)
+    if not run.unembeds_at_answer(metric):
+        return run.metric(metric, _run_with(bridge, tokens, edits, observe))
+    final = f"blocks.{run.model.n_layers - 1}.hook_resid_post"
+    resid = _run_with(bridge, tokens, edits, observe, stop_at=final)
+    return run.metric(metric, run.answer_logits_from(resid))
 
 
 class _Stop(Exception):

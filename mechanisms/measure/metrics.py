@@ -1,4 +1,5 @@
-"""Task metrics, computed from logits ``[batch, pos, vocab]`` and the task's ``TaskData``.
+"""Task metrics, computed from logits ``[batch, pos, vocab]`` and the task's ``TaskData``
+(metrics that read the answer position only also take ``[batch, vocab]``).
 
 Each reads every prompt at its own answer position (right padding), so batches of mixed
 lengths are exact. Definitions follow the paper's code (arXiv 2407.10827, section 2 and its task code):
@@ -12,7 +13,10 @@ from .tasks import TaskData
 
 
 def answer_logits(logits: torch.Tensor, task: TaskData) -> torch.Tensor:
-    """``[batch, vocab]`` logits at each prompt's last real token."""
+    """``[batch, vocab]`` logits at each prompt's last real token (given as they are if they are
+    ``[batch, vocab]`` already: path patching unembeds the answer positions only)."""
+    if logits.dim() == 2:
+        return logits
     ends = torch.tensor(task.end_positions(), device=logits.device)
     return logits[torch.arange(logits.shape[0], device=logits.device), ends]
 

@@ -93,6 +93,35 @@ class TaskRun:
         """``[batch, pos, d_model]`` residual stream after the last block (before ``ln_final``)."""
         return self.clean[1][f"blocks.{self.model.n_layers - 1}.hook_resid_post"]
 
+    def answer_logits_from(self, resid: torch.Tensor) -> torch.Tensor:
+        """``[batch, vocab]`` logits at each prompt's answer position from a final residual stream
+        ``[batch, pos, d_model]``: ``ln_final`` and the unembedding there only."""
+        import torch
+
+        from ..models.loading import stacked_weights
+
+        rows, end = torch.arange(len(self.data)), torch.tensor(self.data.end_positions())
+        with torch.inference_mode():
+            logits = self.model.bridge.ln_final(resid[rows, end]) @ stacked_weights(self.model).W_U
+            b_u = getattr(self.model.bridge, "b_U", None)
+            return logits if b_u is None else logits + b_u
+
+    def unembeds_at_answer(self, metric: str) -> bool:
+        """Whether ``metric`` may be read from ``answer_logits_from``: it reads the answer position
+        only (not a ``sequence`` metric such as the repeat loss), and the shortcut reproduces the
+        model's logits there (a model that softcaps or rescales its logits after ``ln_final``
+        would not)."""
+        return registry.METRICS[metric].answer != "sequence" and self._shortcut_is_exact
+
+    @cached_property
+    def _shortcut_is_exact(self) -> bool:
+        """``answer_logits_from`` on the clean run's final residual stream equals its logits."""
+        from .metrics import answer_logits
+
+        model_says = answer_logits(self.logits, self.data)
+        error = (self.answer_logits_from(self.final_resid()) - model_says).abs().max()
+        return bool(error <= 1e-3 * model_says.abs().max().clamp(min=1.0))
+
     def z(self, layer: int, corrupted: bool = False) -> torch.Tensor:
         return (self.corrupted if corrupted else self.clean)[1][f"blocks.{layer}.attn.hook_z"]
 

@@ -3,8 +3,8 @@
 import pytest
 
 from mechanisms.measure.checks import ablation, select_heads
-from mechanisms.measure.interventions import InterventionError, _run_with, ablate_heads
-from mechanisms.measure.runs import task_run
+from mechanisms.measure.interventions import InterventionError, _run_with, ablate_heads, path_patch
+from mechanisms.measure.runs import TaskRun, task_run
 
 REPEAT = {"n_prompts": 16, "seed": 0, "span": 15, "pool": r"^w\d+$"}
 
@@ -107,3 +107,24 @@ def test_the_s_inhibition_screen_keeps_the_senders_that_harm_the_s2_io_set(train
     assert set(screened.values["senders"]) == set(plain.values["senders"]) & passing
     nothing = path(run, {**fields, "screen": 10.0})
     assert nothing.values["candidates"] == 0 and not nothing.holds
+
+
+def test_path_patching_unembeds_only_the_answer_and_gets_the_same_numbers(trained, monkeypatch):
+    """Step 2 of path patching stops at the final residual stream and unembeds the answer
+    positions alone when the metric reads nothing else: the same number as the full forward."""
+    run = task_run(trained, "ioi", IOI)
+    assert run.unembeds_at_answer("logit_diff") and not run.unembeds_at_answer("repeat_loss")
+    sender, receivers = (1, 0), [(2, 1), (2, 3), (3, 1)]
+    short = path_patch(run, sender, receivers, "v", "logit_diff")
+    monkeypatch.setattr(run, "unembeds_at_answer", lambda metric: False)
+    full = path_patch(run, sender, receivers, "v", "logit_diff")
+    assert short == pytest.approx(full, abs=1e-4) and abs(full - run.metric("logit_diff")) > 0.1
+
+
+def test_logits_the_shortcut_cannot_reproduce_get_the_full_forward(trained, monkeypatch):
+    """Control: a model whose logits are not ``ln_final(resid) @ W_U`` (as if softcapped) is
+    unembedded by the model itself."""
+    exact = TaskRun.answer_logits_from
+    monkeypatch.setattr(TaskRun, "answer_logits_from", lambda self, resid: 1.5 * exact(self, resid))
+    run = TaskRun(trained, "ioi", {**IOI, "n_prompts": 8})
+    assert not run.unembeds_at_answer("logit_diff")
