@@ -373,8 +373,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     records = _CURRENT["records"]
     used = bool(records) or config.stash.get(USED_KEY, False) or bool(config.getoption("mech_report"))
-    if hasattr(config, "workerinput") or not used:
-        return
+    if hasattr(config, "workerinput") or not used or config.option.collectonly:
+        return  # --collect-only measures nothing: the last run's reports stay
     from .report.files import write_reports
     from .scheduling import split_groups
 

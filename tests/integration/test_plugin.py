@@ -28,6 +28,7 @@ def test_specs_become_items_over_sizes_and_checkpoints(project):
         "--collect-only", "-q", "--checkpoints=step0,final", "--model-sizes=zoo-40k,zoo-890k"
     )
     assert result.ret == 0
+    assert not (project.path / ".mechanisms").exists()  # nothing measured: no report (the last one stays)
     ids = [line for line in result.outlines if "::" in line]
     assert "induction.mech.yaml::induction-heads[zoo-890k@step2048]" in ids
     assert len([i for i in ids if "@" in i]) == 2 * 2 * 2
