@@ -93,9 +93,7 @@ def _hooked_direct_effect(run: TaskRun, clean: float, corrupted: float) -> torch
     position) would cost more than the rest of the model."""
     bridge, n_layers, n_heads = run.model.bridge, run.model.n_layers, run.model.n_heads
     rows, end = torch.arange(len(run.data)), torch.tensor(run.data.end_positions())
-    if abs(logit_diff_from_resid(run, run.final_resid()[rows, end]).item() - clean) > 1e-3 * max(
-        1.0, abs(clean)
-    ):
+    if not run.unembedding_is_linear:
         raise RuntimeError("the logits are not ln_final(resid) @ W_U for this model (softcapping?)")
     with torch.inference_mode():
         _, cache = bridge.run_with_cache(run.data.padded(), names_filter=lambda n: n.endswith("mlp.hook_out"))

@@ -111,11 +111,12 @@ class TaskRun:
         only (not a ``sequence`` metric such as the repeat loss), and the shortcut reproduces the
         model's logits there (a model that softcaps or rescales its logits after ``ln_final``
         would not)."""
-        return registry.METRICS[metric].answer != "sequence" and self._shortcut_is_exact
+        return registry.METRICS[metric].answer != "sequence" and self.unembedding_is_linear
 
     @cached_property
-    def _shortcut_is_exact(self) -> bool:
-        """``answer_logits_from`` on the clean run's final residual stream equals its logits."""
+    def unembedding_is_linear(self) -> bool:
+        """The model's logits are ``ln_final(resid) @ W_U + b_U``: ``answer_logits_from`` on the
+        clean run's final residual stream reproduces its logits at the answer (no softcapping)."""
         from .metrics import answer_logits
 
         model_says = answer_logits(self.logits, self.data)
