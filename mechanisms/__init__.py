@@ -12,3 +12,15 @@ model is needed (see ``mechanisms.models.loading``).
 """
 
 __version__ = "0.1.0"
+
+__all__ = ["measure_spec", "spec_from_text"]
+
+
+def __getattr__(name: str):
+    """``mechanisms.measure_spec`` and ``mechanisms.spec_from_text`` (``mechanisms.api``),
+    imported on first use so that the plugin's import of this package stays cheap."""
+    if name in __all__:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'mechanisms' has no attribute {name!r}")

@@ -77,9 +77,23 @@ def _restrict(mask: torch.Tensor, layers: list[int] | None) -> torch.Tensor:
     return mask & keep
 
 
+def selector_scores(sel: dict) -> list[str]:
+    """The head scores a selector reads: its ``score``, or every score of its ``role``'s rule."""
+    if "role" in sel:
+        return [score for score, _, _ in registry.ROLES[sel["role"]].rule]
+    return [sel["score"]] if "score" in sel else []
+
+
+def prompts_read(run: TaskRun, sel: dict) -> dict[str, str]:
+    """Which prompts each score of a selector was read on (``TaskRun.describe``), for the record."""
+    return {name: run.score_source(name, sel.get("on")).describe() for name in selector_scores(sel)}
+
+
 def select_heads(run: TaskRun, sel: dict) -> tuple[list, torch.Tensor | None]:
-    """Heads chosen by a selector, strongest first, and the scores they were chosen by."""
+    """Heads chosen by a selector, strongest first, and the scores they were chosen by. With a
+    role, ``min`` keeps the role's heads whose reported score (its rule's first) is >= min."""
     n_layers, n_heads = run.model.n_layers, run.model.n_heads
+    on = sel.get("on")
     if "ids" in sel:
         heads = [parse_head(h) for h in sel["ids"]]
         bad = [head_name(*h) for h in heads if h[0] >= n_layers or h[1] >= n_heads]
@@ -87,17 +101,19 @@ def select_heads(run: TaskRun, sel: dict) -> tuple[list, torch.Tensor | None]:
             raise ValueError(f"heads {bad} do not exist in a {n_layers}-layer, {n_heads}-head model")
         if "score" not in sel:
             return heads, None
-        scores = run.head_scores(sel["score"]).float()
+        scores = run.head_scores(sel["score"], on).float()
         return [h for h in heads if scores[h].item() >= sel.get("min", float("-inf"))], scores
     descending = True
     if "role" in sel:
-        from .roles import role_strength
+        from .roles import role_mask, role_strength
 
-        mask = registry.ROLES[sel["role"]].load()(run, sel["role"])
-        scores, descending = role_strength(run, sel["role"])
+        mask = role_mask(run, sel["role"], on)
+        scores, descending = role_strength(run, sel["role"], on)
         scores = scores.float()
+        if "min" in sel:  # the loader allows min only for roles whose heads are better high
+            mask = mask & (scores >= sel["min"])
     elif "score" in sel:
-        scores = run.head_scores(sel["score"]).float()
+        scores = run.head_scores(sel["score"], on).float()
         mask = torch.ones_like(scores, dtype=torch.bool) if "min" not in sel else scores >= sel["min"]
     else:  # every head (in ``layers``, if given)
         scores = torch.zeros(n_layers, n_heads)
@@ -134,18 +150,19 @@ def heads(run: TaskRun, fields: dict) -> CheckResult:
     if scores is not None:  # the best heads among those the selector looks at (its layers only)
         looked_at = _restrict(torch.ones_like(scores, dtype=torch.bool), fields.get("layers"))
         if "role" in fields:
-            from .roles import role_strength
-
-            _, descending = role_strength(run, fields["role"])
+            descending = registry.role_higher_is_stronger(fields["role"])
         ranked = scores[looked_at].float().sort(descending=descending).values.tolist()
         best = round(ranked[0], 4) if ranked else None
         kth = round(ranked[need - 1], 4) if len(ranked) >= need else None
     summary = f"{len(chosen)} head(s) {what}{' >= ' + str(fields['min']) if 'min' in fields else ''} (needs {need}); best {best}"
     name = f"best {what}" if need == 1 else f"#{need} {what}"  # with min: holds iff this >= min
+    values = {"n_heads": len(chosen), "heads": top, "best_score": best}
+    if selector_scores(fields):
+        values["prompts"] = prompts_read(run, fields)
     return CheckResult(
         len(chosen) >= need,
         summary,
-        {"n_heads": len(chosen), "heads": top, "best_score": best},
+        values,
         headline(name, kth, fields.get("min"), ">=" if descending else "<="),
     )
 

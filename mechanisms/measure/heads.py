@@ -1,9 +1,10 @@
 """Head scores: one number per attention head, as a ``[layers, heads]`` tensor.
 
 Attention-pattern scores (previous-token, duplicate-token, induction) read the clean run of the
-``repeated_tokens`` task (its default prompts when a spec of another task asks for them): the
-mean attention on one diagonal (``key = query - offset``) over the second copy, as in the paper's
-``get_induction_scores``. Weight-based scores read each head's OV
+prompts their selector names (``on``; ``TaskRun.score_source``). Induction and duplicate-token
+scores need repeated spans: the mean attention on one diagonal (``key = query - offset``) over the
+second copy, as in the paper's ``get_induction_scores``. The previous-token score reads any
+prompts: the mean attention from each token to the one before, over each prompt's own tokens. Weight-based scores read each head's OV
 circuit, with GQA handled by mapping query head h to key/value head ``h // (heads / kv_heads)``:
 
 * ``copy``: the residual stream after block 0 at each name position (IO, S1, S2), through the
@@ -33,22 +34,13 @@ if TYPE_CHECKING:
     from .runs import TaskRun
 
 
-def _repeated(run: TaskRun) -> TaskRun:
-    """The run to read attention-pattern scores from: the spec's own if it repeats tokens, else
-    the ``repeated_tokens`` task's default prompts (a head's induction score is a property of the
-    model, so an IOI spec can select induction heads; ``registry`` marks these scores portable)."""
-    if run.task_name == "repeated_tokens":
-        return run
-    from ..spec import registry
-    from .runs import task_run
-
-    defaults = {name: default for name, (_, default) in registry.TASKS["repeated_tokens"].params.items()}
-    return task_run(run.model, "repeated_tokens", defaults)
-
-
 def _diagonal_score(run: TaskRun, offset_of) -> torch.Tensor:
-    run = _repeated(run)
     data = run.data
+    if not data.span:
+        raise ValueError(
+            f"this score reads repeated spans, which task {run.task_name!r} does not have "
+            "(read it on: {repeated_tokens: {...}})"
+        )
     patterns = run.patterns()  # [L, B, H, q, k]
     s, span = data.start, data.span
     queries = torch.arange(s + span, s + 2 * span)
@@ -66,11 +58,21 @@ def duplicate_token_score(run: TaskRun) -> torch.Tensor:
 
 
 def previous_token_score(run: TaskRun) -> torch.Tensor:
-    run = _repeated(run)
-    patterns = run.patterns()
-    s = run.data.start
-    queries = torch.arange(s + 1, patterns.shape[-1])
-    return patterns[:, :, :, queries, queries - 1].mean(dim=(1, 3))
+    """Mean attention from each token to the one before, over every prompt's own positions
+    (padding excluded; the first token, and BOS where the model prepends one, ask nothing)."""
+    patterns = run.patterns()  # [L, B, H, q, k]
+    data = run.data
+    first = (data.start if data.span else int(run.vocab.prepend_bos)) + 1
+    total = torch.zeros(patterns.shape[0], patterns.shape[2])
+    count = 0
+    for i, row in enumerate(run.data.tokens):
+        queries = torch.arange(first, len(row))
+        if len(queries):
+            total += patterns[:, i, :, queries, queries - 1].float().sum(dim=-1)
+            count += len(queries)
+    if not count:
+        raise ValueError(f"task {run.task_name!r} prompts are too short for a previous-token score")
+    return total / count
 
 
 def ov_weights(model: Any, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
 _COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
-def role_mask(run: TaskRun, role: str) -> torch.Tensor:
-    """Heads that meet every condition of ``role``'s rule, as a boolean ``[layers, heads]`` tensor."""
+def role_mask(run: TaskRun, role: str, on: str | dict | None = None) -> torch.Tensor:
+    """Heads that meet every condition of ``role``'s rule, as a boolean ``[layers, heads]`` tensor
+    (its attention-pattern scores read on the prompts ``on`` names)."""
     rule = registry.ROLES[role].rule
-    masks = [_condition(run.head_scores(score), op, threshold) for score, op, threshold in rule]
+    masks = [_condition(run.head_scores(score, on), op, threshold) for score, op, threshold in rule]
     mask = masks[0]
     for more in masks[1:]:
         mask = mask & more
@@ -42,7 +43,7 @@ def _condition(scores: torch.Tensor, op: str, threshold: float | str) -> torch.T
     return _COMPARE[op](scores, value) & (scores > 0)
 
 
-def role_strength(run: TaskRun, role: str) -> tuple[torch.Tensor, bool]:
+def role_strength(run: TaskRun, role: str, on: str | dict | None = None) -> tuple[torch.Tensor, bool]:
     """The score a role's heads are reported by (its rule's first), and whether higher is stronger."""
     score = registry.ROLES[role].rule[0][0]
-    return run.head_scores(score), registry.role_higher_is_stronger(role)
+    return run.head_scores(score, on), registry.role_higher_is_stronger(role)

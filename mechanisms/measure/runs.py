@@ -129,10 +129,29 @@ class TaskRun:
     def metric(self, name: str, logits: torch.Tensor | None = None) -> float:
         return registry.METRICS[name].load()(self.logits if logits is None else logits, self.data)
 
-    def head_scores(self, name: str) -> torch.Tensor:
-        if name not in self.scores:
-            self.scores[name] = registry.HEAD_SCORES[name].load()(self)
-        return self.scores[name]
+    def head_scores(self, name: str, on: str | dict | None = None) -> torch.Tensor:
+        """``[layers, heads]`` scores, computed once per prompt set. An attention-pattern score
+        is read on the prompts ``on`` names (``registry.default_on`` when None)."""
+        source = self.score_source(name, on)
+        if name not in source.scores:
+            source.scores[name] = registry.HEAD_SCORES[name].load()(source)
+        return source.scores[name]
+
+    def score_source(self, name: str, on: str | dict | None = None) -> TaskRun:
+        """The run whose prompts ``name`` is read on: this one, or a named prompt set's."""
+        if not registry.HEAD_SCORES[name].portable:
+            return self
+        on = registry.default_on(name, self.task_name) if on is None else on
+        if not isinstance(on, dict):  # "task" (the loader refuses anything else)
+            return self
+        ((task, given),) = on.items()
+        defaults = {k: default for k, (_, default) in registry.TASKS[task].params.items()}
+        return task_run(self.model, task, {**defaults, **given})
+
+    def describe(self) -> str:
+        """The prompts of this run, as a record states them: ``task(param=value, ...)``."""
+        params = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        return f"{self.task_name}({params})"
 
 
 def task_run(model: LoadedModel, task: str, params: dict) -> TaskRun:

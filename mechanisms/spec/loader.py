@@ -23,13 +23,27 @@ from ..plan.suites import SUITE_NAMES, get_suite
 from . import registry
 from .schema import spec_schema
 
+MAX_ERRORS = 20  # problems reported per spec; a file that breaks more is mostly not a spec
+
 
 class SpecError(Exception):
-    """A spec that cannot be used; ``str()`` is ``file:line: field: message``."""
+    """A spec that cannot be used; ``str()`` is one ``file:line: field: message`` line per
+    problem found (every problem, up to ``MAX_ERRORS``, so one edit fixes them all)."""
 
-    def __init__(self, path, line: int, where: str, message: str):
+    def __init__(self, path, line: int, where: str, message: str, more: tuple = ()):
         self.path, self.line, self.where, self.message = Path(path), line, where, message
-        super().__init__(f"{path}:{line}: {where}: {message}")
+        self.problems = ((line, where, message), *more)  # (line, field, message), in file order
+        lines = [f"{path}:{l}: {w}: {m}" for l, w, m in self.problems]
+        super().__init__("\n".join(lines))
+
+    @classmethod
+    def of(cls, path, problems: list[tuple[int, str, str]]) -> "SpecError":
+        """One error for several problems: sorted by line, at most ``MAX_ERRORS`` (and a count)."""
+        problems = sorted(dict.fromkeys(problems), key=lambda p: p[0])
+        shown = problems[:MAX_ERRORS]
+        if len(problems) > MAX_ERRORS:
+            shown.append((shown[-1][0], "(spec)", f"and {len(problems) - MAX_ERRORS} more problem(s)"))
+        return cls(path, *shown[0], more=tuple(shown[1:]))
 
 
 @dataclass(frozen=True)
@@ -138,6 +152,21 @@ class Spec:
 
 
 # --- YAML with line numbers -------------------------------------------------------------
+
+
+class SpecLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` with YAML 1.2's booleans: only true/false. Under YAML 1.1 the keys
+    ``on``, ``off``, ``yes`` and ``no`` become booleans, so ``on: task`` would be ``True: task``."""
+
+
+SpecLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _first_char in "tTfF":
+    SpecLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list(_first_char)
+    )
 
 MAX_SPEC_BYTES = 256 * 1024  # the largest bundled spec is under 3 KiB
 MAX_NODES = 20_000  # YAML nodes after alias expansion (an alias bomb expands to billions)
@@ -522,11 +551,80 @@ def _selector_errors(task: str, sel: dict, path: tuple):
             ),
         )
         return
+    if "on" in sel:
+        yield from _on_errors(task, sel, path + ("on",))
     if not chosen:
+        if "min" in sel:
+            yield path + ("min",), "min thresholds a score: give score (or role) with it"
         return
     if chosen == ["score"] and "min" not in sel and "top" not in sel:
         yield path, "a score selector needs a threshold (min) or a count (top)"
+    if chosen == ["ids"] and "min" in sel:
+        yield path + ("min",), "min thresholds a score: give the score the ids must reach"
+    for name in ("top", "layers"):
+        if "ids" in chosen and name in sel:
+            yield path + (name,), f"{name} narrows heads chosen by score or role; ids names its heads"
+    if chosen == ["role"] and "min" in sel and not registry.role_higher_is_stronger(sel["role"]):
+        first = registry.ROLES[sel["role"]].rule[0]
+        yield (
+            path + ("min",),
+            f"min keeps a role's heads whose {first[0]} score is >= min, but {sel['role']!r} ranks "
+            f"its heads lowest first ({first[0]} {first[1]} {first[2]}); select with score: "
+            f"{first[0]} and ids or top instead",
+        )
     yield from _score_task_errors(task, sel[chosen[0]], path + (chosen[0],)) if chosen[0] != "ids" else ()
+
+
+def _on_errors(task: str, sel: dict, path: tuple):
+    """``on`` names the prompts attention-pattern scores are read on (``registry.PROMPT_SETS``)."""
+    scores = (
+        [s for s, _, _ in registry.ROLES[sel["role"]].rule]
+        if sel.get("role") in registry.ROLES
+        else [sel["score"]]
+        if sel.get("score") in registry.HEAD_SCORES
+        else []
+    )
+    portable = [s for s in scores if registry.HEAD_SCORES[s].portable]
+    if not portable:
+        yield (
+            path,
+            (
+                "on names the prompts attention-pattern scores are read on "
+                f"({', '.join(s for s, e in registry.HEAD_SCORES.items() if e.portable)}); "
+                + (
+                    f"{', '.join(scores)} reads the spec's own data"
+                    if scores
+                    else "this selector reads no score"
+                )
+            ),
+        )
+        return
+    on = sel["on"]
+    if isinstance(on, str):
+        if on != "task":
+            yield (
+                path,
+                f"unknown value {on!r}; expected 'task' or a prompt set: {', '.join(registry.PROMPT_SETS)}",
+            )
+            return
+        repeated = [s for s in portable if not registry.HEAD_SCORES[s].any_prompts]
+        if repeated and task not in registry.PROMPT_SETS:
+            yield (
+                path,
+                (
+                    f"{', '.join(repeated)} reads repeated spans, which task {task!r} does not have: "
+                    "read it on: {repeated_tokens: {...}}"
+                ),
+            )
+        return
+    if len(on) != 1 or next(iter(on)) not in registry.PROMPT_SETS:
+        yield path, f"a prompt set is one of: {', '.join(registry.PROMPT_SETS)}, with its parameters"
+        return
+    ((name, params),) = on.items()
+    if not isinstance(params, dict):
+        yield path + (name,), f"must be a mapping of {name}'s parameters, got {params!r}"
+        return
+    yield from _param_errors(name, params, path + (name,))
 
 
 def _expect_errors(expect: dict, at: tuple = ("expect",)) -> Iterator[tuple[tuple, str]]:
@@ -613,8 +711,8 @@ def _cell_error(suite, cell: str) -> str | None:
 
 def parse_spec(text: str, path: str | Path) -> Spec:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=SpecLoader)
+        data = yaml.load(text, Loader=SpecLoader)  # a SafeLoader subclass: safe_load semantics
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SpecError(path, mark.line + 1 if mark else 1, "(yaml)", str(exc).replace("\n", " ")) from None
@@ -627,11 +725,21 @@ def parse_spec(text: str, path: str | Path) -> Spec:
     except ValueError as exc:
         line, where, message = exc.args[0]
         raise SpecError(path, line, _where(where), message) from None
-    for where, message in [*schema_errors(data, spec_schema())]:
-        raise SpecError(path, _line_of(lines, where), _where(where), message)
-    for where, message in _semantic_errors(data):
-        raise SpecError(path, _line_of(lines, where), _where(where), message)
+    # the semantic rules read a schema-valid spec: they run once the schema holds
+    for errors in (schema_errors(data, spec_schema()), _semantic_errors(data)):
+        problems = [(_line_of(lines, w), _where(w), m) for w, m in _first(errors, MAX_ERRORS + 1)]
+        if problems:
+            raise SpecError.of(path, problems)
     return _build(data, path, lines)
+
+
+def _first(errors: Iterator, n: int) -> list:
+    out = []
+    for error in errors:
+        out.append(error)
+        if len(out) >= n:
+            break
+    return out
 
 
 def _build(data: dict, path, lines: dict) -> Spec:

@@ -20,7 +20,8 @@ class Entry:
     params: dict = field(default_factory=dict)  # name -> (type, default)
     answer: str = ""  # tasks: the answer format they produce; metrics: the format they read
     tasks: tuple = ()  # scores and roles: tasks whose data they need (empty: weights only)
-    portable: bool = False  # scores: read from their own task's default prompts in any spec
+    portable: bool = False  # scores: attention patterns, readable on prompts the spec names (``on``)
+    any_prompts: bool = False  # portable scores: readable on any task's prompts (else repeated ones)
     lower_is_better: bool = False  # metrics: a loss (damage is an increase)
     rule: tuple = ()  # roles: (score, op, threshold) conditions (op: >= > <= <), all must hold
     tolerance: float | str = 0.1  # metrics, scores: how far a fine-tune may move it the bad way
@@ -130,6 +131,7 @@ HEAD_SCORES = {
         "mean attention from each position to the one before",
         tasks=("repeated_tokens",),
         portable=True,
+        any_prompts=True,
     ),
     "duplicate_token": Entry(
         "mechanisms.measure.heads:duplicate_token_score",
@@ -204,6 +206,20 @@ HEAD_SCORES = {
         "fraction of ordinal tokens whose successor tops the head's OV output (Gould et al.)",
     ),
 }
+
+
+# Attention-pattern scores (``portable``) are read on the prompts a selector names with ``on``:
+# ``task`` (the spec's own prompts) or a named prompt set with its parameters. The one named set
+# is the repeated-token task; a score that needs repeated spans (induction, duplicate-token) reads
+# it by default in a spec of another task, a score readable on any prompts reads the spec's own.
+PROMPT_SETS = ("repeated_tokens",)
+
+
+def default_on(score: str, task: str) -> str | dict:
+    """The prompts a portable score is read on when its selector gives no ``on``."""
+    if HEAD_SCORES[score].any_prompts or task == "repeated_tokens":
+        return "task"
+    return {"repeated_tokens": {}}
 
 
 def _threshold_words(threshold: float | str) -> str:

@@ -66,6 +66,12 @@ def _selector() -> dict:
             "min": _NUMBER,
             "top": {"type": "integer", "minimum": 1},
             "layers": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            "on": {
+                "type": ["string", "object"],
+                "description": "the prompts attention-pattern scores are read on: 'task' (the "
+                "spec's own) or a prompt set with its parameters, e.g. {repeated_tokens: {pool: "
+                "'^w\\d+$'}}",
+            },
         },
     }
 

@@ -10,8 +10,9 @@ from mechanisms.scheduling import split_groups
 
 
 def fake_run(patterns, **data):
+    rows = [[0] * patterns.shape[-1]] * patterns.shape[1]  # full-width prompts, no padding
     return SimpleNamespace(
-        task_name="repeated_tokens", patterns=lambda: patterns, data=SimpleNamespace(**data)
+        task_name="repeated_tokens", patterns=lambda: patterns, data=SimpleNamespace(tokens=rows, **data)
     )
 
 
@@ -68,3 +69,26 @@ def test_split_groups_flags_a_model_loaded_on_two_workers():
         {"group": "m:step2", "worker": "gw0"},
     ]
     assert split_groups(records) == {"m:step1": ["gw0", "gw1"]}
+
+
+def test_previous_token_score_reads_each_prompt_to_its_own_end():
+    """On prompts of different lengths (right-padded), padding positions are not read: a head
+    that attends to the previous token on real tokens and elsewhere on padding scores 1."""
+    L, B, H, T = 1, 2, 2, 6
+    p = torch.zeros(L, B, H, T, T)
+    p[..., 0] = 1.0  # every head attends to position 0 ...
+    for q in range(1, T):
+        p[0, :, 1, q] = 0.0
+        p[0, :, 1, q, q - 1] = 1.0  # ... but head 1 to the previous token
+    p[0, 1, 1, 4:] = 0.0  # prompt 1 is 4 tokens long: at its padding head 1 looks at position 0
+    p[0, 1, 1, 4:, 0] = 1.0
+    run = SimpleNamespace(
+        task_name="ioi",
+        patterns=lambda: p,
+        data=SimpleNamespace(tokens=[[5] * 6, [5] * 4], span=0, start=0),
+        vocab=SimpleNamespace(prepend_bos=True),
+    )
+    scores = heads.previous_token_score(run)
+    assert scores[0, 1].item() == pytest.approx(1.0)
+    assert scores[0, 0].item() == pytest.approx(0.0)
+    assert heads.previous_token_score(run).shape == (1, 2)

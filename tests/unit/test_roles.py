@@ -8,7 +8,7 @@ from mechanisms.measure.roles import role_mask
 
 
 def run_with(**scores):
-    return SimpleNamespace(head_scores=lambda name: scores[name])
+    return SimpleNamespace(head_scores=lambda name, on=None: scores[name])
 
 
 def test_relative_rules_resolve_on_this_models_heads():
