@@ -29,6 +29,9 @@ EXPECTED_KEY: pytest.StashKey[int] = pytest.StashKey()
 USED_KEY: pytest.StashKey[bool] = pytest.StashKey()
 SUMMARY_KEY: pytest.StashKey[str] = pytest.StashKey()  # the gate's Markdown summary
 BASELINE_KEY: pytest.StashKey[str] = pytest.StashKey()  # what happened to --update-baseline
+UPDATE_KEY: pytest.StashKey[list[str]] = pytest.StashKey()  # what --mech-update-expect did
+SELECTIVE_KEY: pytest.StashKey[bool] = pytest.StashKey()  # -k/-m/--lf left spec cells out
+CARRIED_KEY: pytest.StashKey[str] = pytest.StashKey()  # cells kept from the last results
 # pytest_runtest_logreport gets no config: the session's record list
 _CURRENT: dict[str, list[dict]] = {"records": [], "series": []}
 
@@ -108,6 +111,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="how long a series item (stability, emergence) waits for cells measured on other "
         "workers while no cell of the run finishes (default: 900)",
+    )
+    group.addoption(
+        "--mech-update-expect",
+        nargs="?",
+        const="write",
+        default=None,
+        choices=("write", "diff"),
+        help="after the run, rewrite each measured spec's expect for this suite from the measured "
+        "onsets (comments and formatting kept); =diff only prints the change",
     )
     group.addoption(
         "--allow-download",
@@ -257,6 +269,26 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
     return None
 
 
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    """-k, -m or --lf left spec cells out: the report keeps their last valid results."""
+    for item in items:
+        if isinstance(item, _items.SpecItem):
+            item.config.stash[SELECTIVE_KEY] = True
+            return
+
+
+def _selective(config: pytest.Config) -> bool:
+    """Whether this run may have left planned cells out (-k, -m, --lf; under xdist the
+    controller collects nothing, so the options say it)."""
+    option = config.option
+    return bool(
+        config.stash.get(SELECTIVE_KEY, False)
+        or getattr(option, "keyword", "")
+        or getattr(option, "markexpr", "")
+        or getattr(option, "lf", False)
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Order spec cells by model@checkpoint so each model is loaded once, even with -n 0; series
     items (stability, emergence) last, after every cell they read."""
@@ -388,8 +420,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = {"complete": complete, "command": ["pytest", *config.invocation_params.args]}
     if _CURRENT["series"]:
         run["series"] = _CURRENT["series"]
-    config.stash[REPORT_DIR_KEY] = write_reports(records, directory, run)
+    reported = records
+    if _selective(config):
+        from .report.carry import carry
+
+        when = " ".join(["pytest", *config.invocation_params.args])
+        carried = carry(directory, records, config.stash[_items.PLAN_KEY].cells, when)
+        reported = records + carried.records
+        config.stash[CARRIED_KEY] = carried.line()
+    config.stash[REPORT_DIR_KEY] = write_reports(reported, directory, run)
     _finish_gate(config, records, complete)
+    if config.getoption("mech_update_expect"):
+        config.stash[UPDATE_KEY] = _update_expectations(config, records, complete)
+
+
+def _update_expectations(config: pytest.Config, records: list[dict], complete: bool) -> list[str]:
+    """--mech-update-expect: rewrite (or, =diff, show) each measured spec's expect."""
+    from .spec.update import update_from_records, update_lines
+
+    if not complete:
+        return ["expectations NOT updated: the run did not measure every collected cell"]
+    write = config.getoption("mech_update_expect") == "write"
+    return update_lines(update_from_records(records, config.getoption("suite"), write), write)
 
 
 def _finish_gate(config: pytest.Config, records: list[dict], complete: bool) -> None:
@@ -485,6 +537,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(line)
     if config.stash.get(BASELINE_KEY, ""):
         terminalreporter.write_line(config.stash[BASELINE_KEY])
+    if config.stash.get(UPDATE_KEY, []):
+        terminalreporter.section("mechanism expectations")
+        for line in config.stash[UPDATE_KEY]:
+            terminalreporter.write_line(line)
+    if config.stash.get(CARRIED_KEY, ""):
+        terminalreporter.write_line(config.stash[CARRIED_KEY])
     where = config.stash.get(REPORT_DIR_KEY, None)
     if where:
         terminalreporter.write_line(

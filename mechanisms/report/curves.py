@@ -30,6 +30,17 @@ def headline_of(record: dict | None, index: int) -> dict | None:
     return record["checks"][index].get("headline")
 
 
+def shown_headline(record: dict | None) -> dict | None:
+    """The value a matrix cell shows beside its verdict: the first check's headline where the
+    claim holds, the first failing check's where it does not (so a ✗ never shows a value that
+    passes its own threshold)."""
+    if record is None:
+        return None
+    checks = record.get("checks", [])
+    failing = next((i for i, c in enumerate(checks) if not c.get("holds")), 0)
+    return headline_of(record, failing)
+
+
 def series(m: dict, index: int) -> dict[str, list[tuple[int, float]]]:
     """``{model: [(tokens, value), ...]}`` for cells on a training axis with a measured value."""
     out: dict[str, list[tuple[int, float]]] = {}

@@ -14,7 +14,7 @@ import html
 import json
 import re
 
-from .curves import draw_all, headline_of
+from .curves import draw_all, shown_headline
 from .records import (
     EMERGES_NOTE,
     LEGEND,
@@ -101,7 +101,8 @@ def render(
         f"<style>{CSS}</style></head><body>\n"
         f"<h1>Mechanism report</h1>\n{_run_section(run or {}, records)}\n"
         f"{_gate_section(records)}<nav><ul>{nav}</ul></nav>\n<p class=legend>{html.escape(LEGEND)}. "
-        "Each cell shows the first check's value; hover for every check, click for its details.</p>\n"
+        "Each cell shows the first check's value (where the claim is absent, the first failing check's); "
+        f"{_carried_note(records)}hover for every check, click for its details.</p>\n"
         + "\n".join(sections)
         + _series_section((run or {}).get("series", []))
         + '\n<div id="details"></div>\n'
@@ -146,6 +147,11 @@ def _series_section(series: list[dict]) -> str:
 
 def _anchor(i: int) -> str:
     return f"claim-{i}"
+
+
+def _carried_note(records: list[dict]) -> str:
+    n = sum(bool(r.get("carried")) for r in records)
+    return f"↺ marks the {n} cell(s) not re-run, kept from the last run; " if n else ""
 
 
 def _tally(m: dict) -> str:
@@ -209,14 +215,19 @@ def _cell(record: dict, cell_id: str) -> str:
     classes = ["cell", outcome if outcome in ("holds", "absent", "error") else "none"]
     if disagrees(record):
         classes.append("disagrees")
-    line = headline_of(record, 0)
+    line = shown_headline(record)
     value = "" if not line or line.get("value") is None else f" {value_text(line['value'])}"
     hover = "\n".join(
         f"[{'ok' if c['holds'] else 'FAIL'}] {c['check']}: {c['summary']}" for c in record.get("checks", [])
     ) or str(record.get("error", ""))
+    carried = record.get("carried")
+    if carried:
+        classes.append("carried")
+        hover = f"not re-run: kept from {carried.get('run', 'the last run')}\n{hover}"
+    mark = '<sup class="carried">↺</sup>' if carried else ""
     return (
         f'<td class="{" ".join(classes)}" data-cell="{html.escape(cell_id)}" '
-        f'title="{html.escape(hover)}">{cell_symbol(record)}{value}</td>'
+        f'title="{html.escape(hover)}">{cell_symbol(record)}{mark}{value}</td>'
     )
 
 
@@ -235,7 +246,17 @@ def _emergence_table(m: dict) -> str:
     )
 
 
-DETAIL_FIELDS = ("model_id", "revision", "tokens", "params", "task", "task_params", "seconds", "nodeid")
+DETAIL_FIELDS = (
+    "model_id",
+    "revision",
+    "tokens",
+    "params",
+    "task",
+    "task_params",
+    "seconds",
+    "nodeid",
+    "carried",
+)
 
 
 def _details(record: dict, drawings: dict) -> dict:

@@ -4,7 +4,7 @@ per claim the matrix with each cell's headline value, the curves as SVG files ne
 
 from __future__ import annotations
 
-from .curves import headline_of
+from .curves import shown_headline
 from .records import EMERGES_NOTE, LEGEND, cell_symbol, column_label, matrices, onset_rows, value_text
 from .series import markdown_table
 from .summary import gate_tables
@@ -39,14 +39,14 @@ def _run_line(run: dict, n: int) -> str:
 
 
 def _value_table(m: dict) -> list[str]:
-    """The matrix, each cell its verdict symbol and the first check's headline value."""
+    """The matrix, each cell its verdict symbol and a headline value (``shown_headline``)."""
     lines = ["| model | " + " | ".join(column_label(s) for s in m["steps"]) + " |"]
     lines.append("|---" * (len(m["steps"]) + 1) + "|")
     for model in m["rows"]:
         cells = []
         for step in m["steps"]:
             record = m["cells"].get((model, step))
-            line = headline_of(record, 0)
+            line = shown_headline(record)
             value = "" if not line or line.get("value") is None else f" {value_text(line['value'])}"
             cells.append(cell_symbol(record) + value)
         lines.append(f"| {model} | " + " | ".join(cells) + " |")
