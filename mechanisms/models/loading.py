@@ -141,8 +141,7 @@ def boot(
         if on_disk >= ANNOUNCE_BYTES:
             progress.say(f"loading {name} ({_size_text(on_disk)} on disk) ...")
         bridge = TransformerBridge.boot_transformers(str(path), device=device, dtype=torch.float32)
-    n_params = sum(p.numel() for p in bridge.parameters())
-    progress.loaded(name, time.perf_counter() - start, f"{n_params / 1e6:.3g}M parameters")
+    progress.loaded(name, time.perf_counter() - start, f"{_parameters(bridge, Path(path)):,} parameters")
     bridge.eval()
     return LoadedModel(
         bridge=bridge,
@@ -153,6 +152,14 @@ def boot(
         tokenizer_sha256=tokenizer_digest(Path(path)) if Path(path).is_dir() else "",
         prepend_bos=prepend_bos,
     )
+
+
+def _parameters(bridge: Any, path: Path) -> int:
+    """The parameter count reports and the suite catalogue use: the weight files' tensors
+    (a tied unembedding counted once); the bridge's own count where there are no such files."""
+    from ..plan.derive import parameter_count
+
+    return parameter_count(path) or sum(p.numel() for p in bridge.parameters())
 
 
 ANNOUNCE_BYTES = 200 << 20  # a model this big on disk gets a line before its load starts

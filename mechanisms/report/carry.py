@@ -1,7 +1,8 @@
 """Cells a selective run (``-k``, ``-m``, ``--lf``) did not re-run, kept from the last results.
 
 A run that measures a selection of the cells would otherwise replace a full report with a
-partial one. Instead, each cell of the last ``results.json`` in the report directory that this
+partial one. Instead, each cell of the last complete ``results.json`` (not one an interrupt,
+``-x`` or a crash cut short) in the report directory that this
 run did not measure is kept when it is still valid: its spec file still loads with the same id,
 version and digest (task, prompts, checks and thresholds) for its suite, the cell is in this
 run's plan (same size, revision and suite), and the model's weights on disk still have the
@@ -14,6 +15,10 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..spec.loader import Spec
 
 MAX_RESULTS_BYTES = 256 * 1024 * 1024  # a results.json larger than this is not read back
 OUTSIDE = "not in this run's plan"
@@ -51,7 +56,7 @@ def carry(directory: str, measured: list[dict], plan: list, when: str) -> Carrie
         return out
     done = {_key(r) for r in measured}
     planned = {(c.suite, c.size, c.revision): c for c in plan if not c.extra}
-    specs: dict[str, object] = {}
+    specs: dict[str, Spec | None] = {}
     digests: dict[tuple, str | None] = {}
     for record in old:
         if not isinstance(record, dict) or _key(record) in done or record.get("extra_model"):
@@ -74,7 +79,9 @@ def _read(path: str) -> list | None:
             document = json.load(fh)
     except (OSError, ValueError):
         return None
-    cells = document.get("cells") if isinstance(document, dict) else None
+    if not isinstance(document, dict) or document.get("complete") is not True:
+        return None  # an interrupted run's cells are not kept: only a complete run's
+    cells = document.get("cells")
     return cells if isinstance(cells, list) else None
 
 
@@ -96,13 +103,14 @@ def _invalid(record: dict, planned: dict, specs: dict, digests: dict) -> str:
     spec = specs[spec_path]
     if spec is None:
         return "spec file missing or invalid"
-    if (spec.id, spec.version, spec.digest(cell.suite)) != (  # type: ignore[attr-defined]
+    if (spec.id, spec.version, spec.digest(cell.suite)) != (
         record.get("spec"),
         record.get("spec_version"),
         record.get("spec_sha256"),
     ):
         return "spec changed"
-    provenance = record.get("provenance") if isinstance(record.get("provenance"), dict) else {}
+    provenance = record.get("provenance")
+    provenance = provenance if isinstance(provenance, dict) else {}
     if _weights(cell, digests) != provenance.get("weights_sha256"):
         return "weights changed or missing"
     return ""

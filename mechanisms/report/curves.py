@@ -96,9 +96,16 @@ def curve_svg(m: dict, index: int) -> str:
     return text[text.index("<svg") :]  # inline-ready: no XML prolog or doctype
 
 
+def token_ticks(low: int, high: int, zero: bool) -> list[float]:
+    """Ticks at 1, 2 and 5 x 10^k tokens within the data, and at the last checkpoint's tokens (so
+    the axis is labelled up to where the data end), without two ticks closer than 1.3x."""
+    ticks = [m * 10.0**k for k in range(20) for m in (1, 2, 5) if low <= m * 10.0**k < high / 1.3]
+    return ([0.0] if zero else []) + ticks + [float(high)]
+
+
 def _draw(ax: Any, m: dict, index: int) -> None:
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import SymmetricalLogLocator
+    from matplotlib.ticker import FixedLocator
 
     data = series(m, index)
     meta = _headline_meta(m, index)
@@ -128,12 +135,12 @@ def _draw(ax: Any, m: dict, index: int) -> None:
         )
     if positive:  # 0 tokens (step 0) sits on the linear part of the axis
         ax.set_xscale("symlog", linthresh=min(positive), linscale=0.4)
-        ax.xaxis.set_major_locator(SymmetricalLogLocator(base=10, linthresh=min(positive), subs=(1, 2, 5)))
         start = (
             -0.3 * min(positive)
             if any(r.get("tokens") == 0 for r in m["cells"].values())
             else min(positive) / 1.3
         )
+        ax.xaxis.set_major_locator(FixedLocator(token_ticks(min(positive), max(positive), start <= 0)))
         ax.set_xlim(start, max(positive) * 1.15)  # the same axis for every check of the claim
     ax.set_xlabel("training tokens (log; ★ and dotted line: emerges)")
     ax.set_ylabel(meta.get("name", "value"))

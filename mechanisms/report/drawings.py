@@ -113,15 +113,22 @@ def _edge(
     return (
         f'<path d="M{x1},{y1 - 8} C{x1},{round(y1 - 8 - bend)} {x2},{round(y2 + 8 + bend)} {x2},{y2 + 8}" '
         f'fill="none" stroke="{COLOURS[part]}" stroke-opacity="0.7" stroke-width="{width:.1f}"{dash}>'
-        f"<title>{html.escape(name)}: {score:+.3g}</title></path>"
+        f"<title>{html.escape(' -> '.join(display_name(n) for n in name.split('->')))}: {score:+.3g}</title></path>"
     )
+
+
+def display_name(node: str) -> str:
+    """A graph node as the rest of the report names it: head ``a1.h0`` is ``L1H0`` (as in each
+    check's values); MLPs (``m1``), the input and the logits keep their graph names."""
+    return re.sub(r"^a(\d+)\.h(\d+)", r"L\1H\2", node)
 
 
 def _node(name: str, xy: tuple[int, int]) -> str:
     x, y = xy
     fill = {"i": "#fff8e1", "l": "#fff8e1", "m": "#e8f5e9"}.get(name[0], "#e3f2fd")
-    label = html.escape(name)
-    w = 8 + 6 * len(name)
+    shown = display_name(name)
+    label = html.escape(shown)
+    w = 8 + 6 * len(shown)
     return (
         f'<g><title>{label}</title><rect x="{x - w // 2}" y="{y - 8}" width="{w}" height="16" rx="3" '
         f'fill="{fill}" stroke="#455a64" stroke-width="0.8"/>'

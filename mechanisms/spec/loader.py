@@ -42,7 +42,7 @@ class SpecError(Exception):
         problems = sorted(dict.fromkeys(problems), key=lambda p: p[0])
         shown = problems[:MAX_ERRORS]
         if len(problems) > MAX_ERRORS:
-            shown.append((shown[-1][0], "(spec)", f"and {len(problems) - MAX_ERRORS} more problem(s)"))
+            shown.append((shown[-1][0], "(spec)", f"more problems not shown (at most {MAX_ERRORS} are)"))
         return cls(path, *shown[0], more=tuple(shown[1:]))
 
 

@@ -86,12 +86,12 @@ def new_onset(old: int | None, cells: dict[int, bool], steps: tuple) -> int | No
     if old is NEVER or old > onset:
         return onset
     # old is at or before the last absent step: the earliest onset after it
-    return min(s for s in (*steps, onset) if s > last_absent)  # type: ignore[operator]
+    return min(s for s in (*steps, onset) if s > last_absent)
 
 
 def _onsets(expectation: Expectation, sizes: dict) -> dict[str, int | None]:
     """Each size's onset under an expectation (``NEVER`` where it is not expected to hold)."""
-    out = {}
+    out: dict[str, int | None] = {}
     for name in sizes:
         if not expectation.holds:
             out[name] = NEVER
@@ -174,6 +174,7 @@ def _disagreement(text: str, spec: Spec, suite: str, by_size: dict) -> str:
 def _replace_entry(text: str, suite: str, entry: str) -> str:
     """``text`` with the value of ``expect.<suite>`` replaced by ``entry`` (inserted if absent)."""
     root = yaml.compose(text, Loader=SpecLoader)
+    assert root is not None  # the text parsed as a spec
     expect = next((v for k, v in root.value if k.value == "expect"), None)
     if expect is None:
         return text.rstrip("\n") + f"\nexpect:\n  {suite}: {entry}\n"

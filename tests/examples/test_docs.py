@@ -56,3 +56,14 @@ def test_every_registered_name_is_documented():
     in_examples = "\n".join(EXAMPLES)
     measured = [*registry.TASKS, *registry.METRICS, *registry.HEAD_SCORES, *registry.ROLES]
     assert [n for n in measured if not re.search(rf"\b{n}\b", in_examples)] == []
+
+
+PYTHON = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
+
+
+@pytest.mark.parametrize("code", PYTHON, ids=lambda c: re.search(r"id: (\S+)", c).group(1))
+def test_python_examples_print_what_they_say(code, capsys):
+    """Each Python example's last comment line is what it prints (numbers included)."""
+    exec(compile(code, str(DOC), "exec"), {})
+    said = [line[2:] for line in code.splitlines() if line.startswith("# ")]
+    assert capsys.readouterr().out.strip() == said[-1]

@@ -133,7 +133,7 @@ def test_results_say_whether_the_run_was_complete_and_empty_runs_overwrite(proje
         project.runpytest_subprocess(*args, "-k", "nothing-matches").ret == pytest.ExitCode.NO_TESTS_COLLECTED
     )
     empty = json.loads((project.path / "rep" / "results.json").read_text())
-    assert empty["cells"] == [] and empty["complete"] is True
+    assert empty["cells"] == [] and empty["complete"] is True  # the -x run's cell is not kept
 
 
 def test_junit_properties_are_json(project):

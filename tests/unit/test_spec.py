@@ -209,3 +209,55 @@ def test_an_ioi_spec_may_select_heads_by_a_portable_attention_score():
     assert "'s_inhibition_heads' is measured on task 'ioi'" in error_of(
         GOOD.replace("score: induction, min: 0.4", "role: s_inhibition_heads")
     )
+
+
+def test_every_problem_of_a_spec_is_reported_at_once():
+    text = (
+        "format: 1\nid: x\nversion: 1\nclaim: c\ntask: {name: ioi}\nchecks:\n"
+        "  - heads: {score: copy, mni: 0.1}\n"
+        "  - behaviour: {metric: logit_dif, min: 1}\n"
+        "  - heads: {role: name_mover, at_least: 0}\n"
+    )
+    with pytest.raises(SpecError) as info:
+        parse_spec(text, "many.mech.yaml")
+    lines = str(info.value).splitlines()
+    assert lines[0] == (
+        "many.mech.yaml:7: checks[0].heads.mni: unknown field 'mni'; known: score, role, ids, min, "
+        "top, layers, on, at_least, tolerance, by_suite"
+    )
+    assert [line.split(": ")[1] for line in lines] == [
+        "checks[0].heads.mni",
+        "checks[1].behaviour.metric",
+        "checks[2].heads.role",
+        "checks[2].heads.at_least",
+    ]
+    assert len(info.value.problems) == 4 and info.value.line == 7
+
+
+def test_reported_problems_are_bounded():
+    from mechanisms.spec.loader import MAX_ERRORS
+
+    checks = "".join(f"  - heads: {{score: copy, min: 0.1, bad{i}: 1}}\n" for i in range(40))
+    text = f"format: 1\nid: x\nversion: 1\nclaim: c\ntask: {{name: ioi}}\nchecks:\n{checks}"
+    with pytest.raises(SpecError) as info:
+        parse_spec(text, "big.mech.yaml")
+    lines = str(info.value).splitlines()
+    assert len(lines) == MAX_ERRORS + 1 and lines[-1].endswith(f"more problems not shown (at most {MAX_ERRORS} are)")
+
+
+def test_on_off_yes_no_are_strings_not_booleans():
+    """YAML 1.1 reads the key ``on`` as True: ``on: task`` would be refused as an unknown field."""
+    text = (
+        "format: 1\nid: x\nversion: 1\nclaim: c\ntask: {name: ioi}\nchecks:\n"
+        "  - behaviour: {metric: logit_diff, min: 1, on: corrupted}\n"
+        "  - heads: {score: previous_token, min: 0.5, on: task}\n"
+    )
+    spec = parse_spec(text, "on.mech.yaml")
+    assert spec.checks[0].fields["on"] == "corrupted" and spec.checks[1].fields["on"] == "task"
+    with pytest.raises(SpecError, match=r"attention_shift: must be boolean, got str 'yes'"):
+        parse_spec(
+            text.replace("on: task}", "on: task}\n  - path: {senders: {score: copy, min: 0.1}, "
+                         "receivers: {score: copy, min: 0.1}, metric: logit_diff, min_damage: 0.1, "
+                         "attention_shift: yes}"),
+            "yes.mech.yaml",
+        )
