@@ -146,3 +146,21 @@ def test_junit_properties_are_json(project):
     ]
     record = json.loads(props[0].get("value"))
     assert record["spec"] == "induction-heads" and record["outcome"] == "holds"
+
+
+def test_a_selective_run_keeps_the_last_runs_valid_cells_marked_not_rerun(project):
+    """-k used to replace a full report with the selected cells alone."""
+    args = ("-n", "2", "--model-sizes=zoo-890k", "--checkpoints=step0,final", "--mech-report=rep")
+    assert project.runpytest_subprocess(*args).ret == 0
+    result = project.runpytest_subprocess(*args, "-k", "step0")
+    result.stdout.fnmatch_lines(["kept 1 cell(s) of the last run in rep*results.json (not re-run)"])
+    cells = json.loads((project.path / "rep" / "results.json").read_text())["cells"]
+    assert [(c["revision"], bool(c.get("carried"))) for c in cells] == [("step0", False), ("step2048", True)]
+    assert cells[1]["carried"]["measured_by"].endswith("[zoo-890k@step2048]")
+    assert "↺" in (project.path / "rep" / "report.html").read_text()
+    spec = project.path / "canary.mech.yaml"
+    spec.write_text(spec.read_text().replace("min: 0.4", "min: 0.41"))  # the claim changed
+    result = project.runpytest_subprocess(*args, "-k", "step0")
+    result.stdout.fnmatch_lines(["kept 0 cell(s) * not kept: 1 spec changed"])
+    cells = json.loads((project.path / "rep" / "results.json").read_text())["cells"]
+    assert [c["revision"] for c in cells] == ["step0"]
