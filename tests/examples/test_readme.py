@@ -47,9 +47,13 @@ def test_the_walkthrough_runs_as_the_readme_says(pytester):
     assert pytester.runpytest_subprocess(*update, "-p", "no:cacheprovider").ret == 1  # judged as before
     rewritten = path.read_text()
     assert quoted("`--mech-update-expect=diff` only prints the change) to\n   ") in rewritten
-    assert rewritten.replace(
-        quoted("`--mech-update-expect=diff` only prints the change) to\n   "), "zoo: {sizes: {zoo-890k: 512}}"
-    ) == spec  # only that entry changed: the comments and the rest are kept
+    assert (
+        rewritten.replace(
+            quoted("`--mech-update-expect=diff` only prints the change) to\n   "),
+            "zoo: {sizes: {zoo-890k: 512}}",
+        )
+        == spec
+    )  # only that entry changed: the comments and the rest are kept
 
     green = pytester.runpytest_subprocess(*command, "-p", "no:cacheprovider")
     assert green.ret == 0

@@ -64,7 +64,9 @@ def test_head_scores_are_read_on_the_prompts_the_selector_names():
     default, task, named = record["checks"]
     assert default["values"]["prompts"] == {"previous_token": "greater_than(n_prompts=16, seed=0)"}
     assert task["values"] == default["values"]
-    assert named["values"]["prompts"]["previous_token"].startswith("repeated_tokens(n_prompts=32, pool=^w\\d+$")
+    assert named["values"]["prompts"]["previous_token"].startswith(
+        "repeated_tokens(n_prompts=32, pool=^w\\d+$"
+    )
     assert [default["holds"], named["holds"]] == [False, True]
 
 
@@ -74,7 +76,9 @@ def test_induction_scores_need_repeated_prompts():
     with pytest.raises(SpecError, match=r"on: on names the prompts attention-pattern scores"):
         spec("  - heads: {score: copy, min: 0.1, on: task}", task="ioi")
     record = mechanisms.measure_spec(
-        spec("  - heads: {score: induction, min: 0.4, on: {repeated_tokens: {span: 10, seed: 3}}}", task="ioi"),
+        spec(
+            "  - heads: {score: induction, min: 0.4, on: {repeated_tokens: {span: 10, seed: 3}}}", task="ioi"
+        ),
         "zoo-890k",
         2048,
     )

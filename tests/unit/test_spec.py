@@ -242,7 +242,9 @@ def test_reported_problems_are_bounded():
     with pytest.raises(SpecError) as info:
         parse_spec(text, "big.mech.yaml")
     lines = str(info.value).splitlines()
-    assert len(lines) == MAX_ERRORS + 1 and lines[-1].endswith(f"more problems not shown (at most {MAX_ERRORS} are)")
+    assert len(lines) == MAX_ERRORS + 1 and lines[-1].endswith(
+        f"more problems not shown (at most {MAX_ERRORS} are)"
+    )
 
 
 def test_on_off_yes_no_are_strings_not_booleans():
@@ -256,8 +258,11 @@ def test_on_off_yes_no_are_strings_not_booleans():
     assert spec.checks[0].fields["on"] == "corrupted" and spec.checks[1].fields["on"] == "task"
     with pytest.raises(SpecError, match=r"attention_shift: must be boolean, got str 'yes'"):
         parse_spec(
-            text.replace("on: task}", "on: task}\n  - path: {senders: {score: copy, min: 0.1}, "
-                         "receivers: {score: copy, min: 0.1}, metric: logit_diff, min_damage: 0.1, "
-                         "attention_shift: yes}"),
+            text.replace(
+                "on: task}",
+                "on: task}\n  - path: {senders: {score: copy, min: 0.1}, "
+                "receivers: {score: copy, min: 0.1}, metric: logit_diff, min_damage: 0.1, "
+                "attention_shift: yes}",
+            ),
             "yes.mech.yaml",
         )

@@ -76,7 +76,9 @@ def test_a_suite_without_an_entry_gets_one_under_expect_or_a_new_expect():
     update = update_spec(spec, SPEC, "smollm2", [Measured("smollm2-135m", 0, False)])
     assert "  smollm2: {holds: false}\n  pythia:" in update.new_text and not update.error
     bare = SPEC[: SPEC.index("expect:")]
-    update = update_spec(parse_spec(bare, "x.mech.yaml"), bare, "smollm2", [Measured("smollm2-135m", 0, False)])
+    update = update_spec(
+        parse_spec(bare, "x.mech.yaml"), bare, "smollm2", [Measured("smollm2-135m", 0, False)]
+    )
     assert update.new_text.endswith("expect:\n  smollm2: {holds: false}\n")
 
 
@@ -98,4 +100,9 @@ def test_the_token_axis_is_labelled_up_to_the_last_checkpoint():
 
 
 def test_circuit_heads_are_named_as_in_the_details():
-    assert [display_name(n) for n in ("a1.h0", "a12.h3<q>", "m1", "logits")] == ["L1H0", "L12H3<q>", "m1", "logits"]
+    assert [display_name(n) for n in ("a1.h0", "a12.h3<q>", "m1", "logits")] == [
+        "L1H0",
+        "L12H3<q>",
+        "m1",
+        "logits",
+    ]
