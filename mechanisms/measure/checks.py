@@ -69,8 +69,9 @@ def _restrict(mask: torch.Tensor, layers: list[int] | None) -> torch.Tensor:
     beyond = [l for l in layers if l >= mask.shape[0]]
     if beyond:
         raise ValueError(
-            f"layers {beyond} do not exist in a {mask.shape[0]}-layer model "
-            "(limit the spec's sizes with applies_to: [suite:size])"
+            f"layers {beyond} do not exist in a {mask.shape[0]}-layer model (layers 0-"
+            f"{mask.shape[0] - 1}); deeper sizes have them: limit the spec's sizes with "
+            "applies_to: [suite:size]"
         )
     keep = torch.zeros_like(mask)
     keep[layers] = True

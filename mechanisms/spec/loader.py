@@ -343,6 +343,7 @@ def _semantic_errors(data: dict):
     kinds = spec_schema()["properties"]["checks"]["items"]["properties"]
     yield from _expect_errors(data.get("expect", {}))
     yield from _applies_to_errors(data.get("applies_to", ()))
+    yield from _layer_errors(data)
     yield from _series_errors(data)
     for i, check in enumerate(data["checks"]):
         kind, body = next(iter(check.items()))
@@ -669,6 +670,50 @@ def _step_error(suite, size_name: str, step: int) -> str | None:
     if not known or step in known:
         return None
     return f"{size_name} has no checkpoint step{step}; {_nearest(step, known)}"
+
+
+def _layer_errors(data: dict) -> Iterator[tuple[tuple, str]]:
+    """A selector's ``layers`` must exist in some size the spec applies to (sizes of known depth)."""
+    only = _sizes_only(data.get("applies_to", ()))
+    depths = {}
+    for suite_name in sorted(_suites(data) & set(SUITE_NAMES)):
+        try:
+            sizes = get_suite(suite_name).sizes
+        except (KeyError, FileNotFoundError):
+            continue
+        for name, size in sizes.items():
+            if size.layers and (suite_name not in only or name in only[suite_name]):
+                depths[f"{suite_name}:{name}"] = size.layers
+    if not depths:
+        return
+    deepest = max(depths, key=lambda k: depths[k])
+    for path, layers in _selector_layers(data.get("checks", ())):
+        beyond = [l for l in layers if l >= depths[deepest]]
+        if beyond:
+            yield (
+                path,
+                (
+                    f"layer(s) {beyond} exist in no size this spec applies to (the deepest, {deepest}, "
+                    f"has {depths[deepest]} layer(s): 0-{depths[deepest] - 1})"
+                ),
+            )
+
+
+def _selector_layers(checks: list) -> Iterator[tuple[tuple, list]]:
+    """``(field path, layers)`` of every head selector with ``layers`` in ``checks``."""
+    for i, check in enumerate(checks):
+        kind, body = next(iter(check.items()))
+        where = ("checks", i, kind)
+        selectors: dict[tuple, dict] = {(): body} if kind == "heads" else {}
+        for key in ("heads", "senders", "receivers", "contains"):
+            value = body.get(key) if kind != "heads" else None
+            if isinstance(value, dict):
+                selectors[(key,)] = value
+            elif isinstance(value, list):
+                selectors.update({(key, j): v for j, v in enumerate(value) if isinstance(v, dict)})
+        for sub, sel in selectors.items():
+            if isinstance(sel.get("layers"), list):
+                yield (*where, *sub, "layers"), sel["layers"]
 
 
 def _applies_to_errors(applies_to: list[str]) -> Iterator[tuple[tuple, str]]:

@@ -22,21 +22,10 @@ from typing import Any
 
 from ..models.hubcache import publish_snapshot
 from ..plan.fixtures import neox_tokenizer_dir
+from ..plan.suites import PYTHIA_SHAPES
 
 NEOX_TOKENIZER = neox_tokenizer_dir()
 PYTHIA_VOCAB = {"6.9b": 50_432, "12b": 50_688}  # embedding rows, padded past the tokenizer's 50,277
-PYTHIA_SHAPES = {  # size: (d_model, n_layers, n_heads), d_mlp = 4 * d_model (Pythia's configs)
-    "14m": (128, 6, 4),
-    "31m": (256, 6, 8),
-    "70m": (512, 6, 8),
-    "160m": (768, 12, 12),
-    "410m": (1024, 24, 16),
-    "1b": (2048, 16, 8),
-    "1.4b": (2048, 24, 16),
-    "2.8b": (2560, 32, 32),
-    "6.9b": (4096, 32, 32),
-    "12b": (5120, 36, 40),
-}
 
 
 def pythia_config(size: str) -> dict:

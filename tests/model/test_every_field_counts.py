@@ -63,7 +63,11 @@ FLIPS = {
             f"{{score: previous_token, min: 0.5, on: {ZOO_WORDS}}}",
             "{score: previous_token, min: 0.5}",
         ),
-        "at_least": (REPEATED, "{score: induction, min: 0.5, at_least: 4}", "{score: induction, min: 0.5, at_least: 5}"),
+        "at_least": (
+            REPEATED,
+            "{score: induction, min: 0.5, at_least: 4}",
+            "{score: induction, min: 0.5, at_least: 5}",
+        ),
     },
     "ablation": {
         "heads": (
@@ -92,7 +96,11 @@ FLIPS = {
             "{senders: {layers: [0, 1]}, receivers: {ids: [L2H0]}, into: v, metric: logit_diff, "
             "min_damage: 0.3}",
         ),
-        "into": (IOI, f"{{{PATH}, min_damage: 0.3}}", f"{{{PATH.replace('into: v', 'into: q')}, min_damage: 0.3}}"),
+        "into": (
+            IOI,
+            f"{{{PATH}, min_damage: 0.3}}",
+            f"{{{PATH.replace('into: v', 'into: q')}, min_damage: 0.3}}",
+        ),
         "metric": (
             IOI,
             f"{{{PATH}, min_damage: 0.3}}",
@@ -146,12 +154,20 @@ FLIPS = {
             "{metric: logit_diff, max_edges: 18, faithfulness: normalised}",
             "{metric: logit_diff, max_edges: 18}",
         ),
-        "threshold": (IOI, "{metric: logit_diff, max_edges: 25}", "{metric: logit_diff, max_edges: 25, threshold: 0.95}"),
+        "threshold": (
+            IOI,
+            "{metric: logit_diff, max_edges: 25}",
+            "{metric: logit_diff, max_edges: 25, threshold: 0.95}",
+        ),
         "min_metric": (IOI, f"{{{CIRCUIT}, min_metric: 1}}", f"{{{CIRCUIT}, min_metric: 10}}"),
         "cap": (IOI, f"{{{CIRCUIT}}}", f"{{{CIRCUIT}, cap: 10}}"),
         "max_edges": (IOI, f"{{{CIRCUIT}}}", "{metric: logit_diff, max_edges: 10}"),
         "max_nodes": (IOI, "{metric: logit_diff, max_nodes: 100}", "{metric: logit_diff, max_nodes: 5}"),
-        "contains": (IOI, f"{{{CIRCUIT}, contains: {{ids: [L2H1]}}}}", f"{{{CIRCUIT}, contains: {{ids: [L0H0]}}}}"),
+        "contains": (
+            IOI,
+            f"{{{CIRCUIT}, contains: {{ids: [L2H1]}}}}",
+            f"{{{CIRCUIT}, contains: {{ids: [L0H0]}}}}",
+        ),
     },
     "greater_than_algorithm": {
         "circuit": (GT, f"{{{GTA}}}", "{circuit: {metric: prob_diff, min_metric: 10}, min_mlp_boost: 0.1}"),
@@ -256,7 +272,10 @@ def test_tolerance_flips_a_gates_verdict():
     """A fine-tune that lost some logit difference passes the default 20% and fails 5%."""
     candidate = str(Path(__file__).parents[2] / "fixtures" / "finetunes" / "zoo-890k-no-repeats")
     gates = []
-    for check in ("{metric: logit_diff, min: 1}", "{metric: logit_diff, min: 1, tolerance: {may_fall: '5%'}}"):
+    for check in (
+        "{metric: logit_diff, min: 1}",
+        "{metric: logit_diff, min: 1, tolerance: {may_fall: '5%'}}",
+    ):
         spec = _spec(IOI, [("behaviour", check)])
         base, measured = mechanisms.measure_spec(spec, SIZE, STEP), mechanisms.measure_spec(spec, candidate)
         gates.append(judge(base, measured, [(c.kind, c.for_suite("zoo")) for c in spec.checks]))

@@ -49,12 +49,12 @@ def test_the_drawing_has_the_circuit_edges_and_nodes_only():
     root = ET.fromstring(svg)  # well-formed XML
     paths = root.findall(f"{SVG}path")
     titles = sorted(p.find(f"{SVG}title").text for p in paths)
-    assert titles == ["a0.h1->a1.h0<q>: -0.5", "a1.h0->logits: +3", "input->a0.h1<v>: +2"]
+    assert titles == ["L0H1 -> L1H0<q>: -0.5", "L1H0 -> logits: +3", "input -> L0H1<v>: +2"]
     dashed = [p.find(f"{SVG}title").text for p in paths if p.get("stroke-dasharray")]
-    assert dashed == ["a0.h1->a1.h0<q>: -0.5"]  # a negative score
+    assert dashed == ["L0H1 -> L1H0<q>: -0.5"]  # a negative score
     assert [p.get("stroke-width") for p in paths] == ["1.3", "3.5", "5.0"]  # weakest first, |score|
     nodes = sorted(g.find(f"{SVG}title").text for g in root.findall(f"{SVG}g"))
-    assert nodes == ["a0.h1", "a1.h0", "input", "logits"]
+    assert nodes == ["L0H1", "L1H0", "input", "logits"]  # heads named as in the details
     assert "zoo-250k@step2048: 3 edges, 4 nodes, faithfulness 0.91" in svg
     assert svg == circuit_svg(artifact())  # the same artifact, the same bytes
 

@@ -266,3 +266,20 @@ def test_on_off_yes_no_are_strings_not_booleans():
             ),
             "yes.mech.yaml",
         )
+
+
+def test_layers_no_size_has_are_refused_at_load_and_advice_names_real_sizes():
+    """`layers: [7]` on the zoo used to fail every cell at run time suggesting applies_to, which
+    cannot help where no size has 8 layers."""
+    text = (
+        "format: 1\nid: x\nversion: 1\nclaim: c\ntask: {name: ioi}\napplies_to: [zoo]\nchecks:\n"
+        "  - heads: {score: copy, min: 0.1, layers: [7]}\n"
+    )
+    with pytest.raises(
+        SpecError,
+        match=r"x.mech.yaml:8: checks\[0\].heads.layers: layer\(s\) \[7\] exist in no "
+        r"size this spec applies to \(the deepest, zoo:zoo-250k, has 4 layer\(s\): 0-3\)",
+    ):
+        parse_spec(text, "x.mech.yaml")
+    assert parse_spec(text.replace("[7]", "[3]"), "x.mech.yaml")  # zoo-250k and up have layer 3
+    assert parse_spec(text.replace("applies_to: [zoo]\n", ""), "x.mech.yaml")  # pythia-12b has 36
