@@ -44,6 +44,13 @@ class ModelCache:
             del self._models[oldest]
             gc.collect()
 
+    def clear(self) -> None:
+        """Drop every model (and remembered failure): the next ``get`` boots afresh, e.g. on
+        another device."""
+        self._models.clear()
+        self._failures.clear()
+        gc.collect()
+
     def __len__(self):
         return len(self._models)
 
