@@ -36,7 +36,9 @@ def test_update_restores_wrong_expectations_and_a_second_update_changes_nothing(
     assert all((pytester.path / n).read_text() != originals[n] for n in WRONG)  # =diff writes nothing
 
     updated = pytester.runpytest_subprocess(*RUN, "--mech-update-expect")
-    updated.stdout.fnmatch_lines(["*left alone (marked unstable): zoo-520k@step128", "updated 2 of 2 spec(s)*"])
+    updated.stdout.fnmatch_lines(
+        ["*left alone (marked unstable): zoo-520k@step128", "updated 2 of 2 spec(s)*"]
+    )
     assert {n: (pytester.path / n).read_text() for n in WRONG} == originals  # comments and all
 
     green = pytester.runpytest_subprocess(*RUN, "--mech-update-expect")
