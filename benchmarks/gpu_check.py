@@ -218,7 +218,8 @@ def pythia(report: dict, size: str, hub: Path, deadline: float) -> None:
         run = task_run(
             model["m"], "ioi", {"n_prompts": 70, "seed": 0, "templates": "paper", "corruption": "s2_io"}
         )
-        found = _discover(run, Settings(metric="logit_diff"))
+        with torch.device(DEVICE):  # as measure() runs every check
+            found = _discover(run, Settings(metric="logit_diff"))
         return {
             "edges_in_graph": int(found.graph.n_edges),
             "seconds_by_part": found.seconds,

@@ -43,7 +43,7 @@ def measure(spec: Spec, cell: Cell, options: dict, circuits: dict[int, dict] | N
     run = task_run(model, spec.task, spec.params_for(cell.suite))
     checks = []
     for check in spec.checks:
-        result = registry.CHECK_KINDS[check.kind].load()(run, check.for_suite(cell.suite))
+        result = _on_device(run, registry.CHECK_KINDS[check.kind].load(), check.for_suite(cell.suite))
         entry = {
             "check": check.label(),
             "holds": bool(result.holds),
@@ -74,6 +74,17 @@ def measure(spec: Spec, cell: Cell, options: dict, circuits: dict[int, dict] | N
             **dict(library_versions()),
         },
     }
+
+
+def _on_device(run: Any, check: Any, fields: dict) -> Any:
+    """A check with torch's default device set to the model's (``--mech-device cuda``): the
+    tensors it makes (indices, masks, accumulators) sit beside the activations they meet."""
+    import torch
+
+    if run.device.type == "cpu":
+        return check(run, fields)
+    with torch.device(run.device):
+        return check(run, fields)
 
 
 def save_artifact(document: dict, spec: Spec, cell: Cell, index: int, options: dict) -> str | None:

@@ -46,7 +46,15 @@ class TaskRun:
 
     @cached_property
     def data(self) -> TaskData:
-        return registry.TASKS[self.task_name].load()(self.vocab, **self.params)
+        from dataclasses import replace
+
+        made = registry.TASKS[self.task_name].load()(self.vocab, **self.params)
+        return replace(made, device=str(self.device))
+
+    @cached_property
+    def device(self) -> torch.device:
+        """Where the model's weights are: tokens and every tensor a check makes go there."""
+        return next(self.model.bridge.parameters()).device
 
     def _forward(self, corrupted: bool) -> tuple[torch.Tensor, Any]:
         import torch

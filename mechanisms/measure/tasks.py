@@ -111,6 +111,7 @@ class TaskData:
     span: int = 0  # sequence: span length; first copy starts at ``start``
     start: int = 0
     pad_id: int = 0
+    device: str = "cpu"  # where ``padded`` puts the tokens: the model's device (``TaskRun.data``)
 
     def __len__(self):
         return len(self.tokens)
@@ -142,10 +143,10 @@ class TaskData:
         if rows is None:
             raise ValueError(f"task {self.name!r} has no corrupted prompts")
         width = max(len(r) for r in rows)
-        out = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
+        out = torch.full((len(rows), width), self.pad_id, dtype=torch.long, device="cpu")
         for i, row in enumerate(rows):
-            out[i, : len(row)] = torch.tensor(row)
-        return out
+            out[i, : len(row)] = torch.tensor(row, device="cpu")
+        return out.to(self.device)
 
 
 def repeated_tokens(

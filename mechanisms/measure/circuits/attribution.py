@@ -133,7 +133,7 @@ def attribute(
                 bridge, part, graph, steps, loss, scores, corrupted[:, rows.start : rows.stop, :width]
             )
     scores /= steps * len(data)
-    return scores.cpu().masked_fill(~graph.valid, 0.0)
+    return scores.masked_fill(~graph.valid.to(scores.device), 0.0)
 
 
 def _accumulate(
