@@ -80,6 +80,12 @@ def spec_of(task: str, check: str, name: str) -> Any:
 
 
 DEVICE = "cuda"  # --device cpu: a dry run of this script on a machine without a GPU
+SAVE: dict = {}  # "path" and "report": written after every stage, so a cut run keeps its figures
+
+
+def save() -> None:
+    if SAVE:
+        Path(SAVE["path"]).write_text(json.dumps(SAVE["report"], indent=1, default=str))
 
 
 def sync() -> None:
@@ -111,6 +117,7 @@ def stage(report: dict, name: str, deadline: float, work) -> None:
         result = {"error": f"{type(exc).__name__}: {exc}"[:600], "where": traceback.format_exc()[-1500:]}
     report[name] = result
     print(f"{name}: {json.dumps(result)[:900]}", flush=True)
+    save()
 
 
 def zoo_parity(report: dict, deadline: float) -> None:
@@ -148,6 +155,7 @@ def zoo_parity(report: dict, deadline: float) -> None:
                 "where": traceback.format_exc()[-1500:],
             }
         print(f"zoo parity {spec.id}: {json.dumps(rows[spec.id])[:700]}", flush=True)
+        save()
     MODELS.clear()
 
 
@@ -283,14 +291,15 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(sys.argv),
     }
     print(json.dumps(report), flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    SAVE.update(path=args.out / "gpu_check.json", report=report)
     hub = Path(tempfile.mkdtemp(prefix="gpu-check-hub-"))
     os.environ["HF_HUB_CACHE"] = str(hub)
     if not args.no_zoo:
         zoo_parity(report, deadline)
     for size in args.sizes.split(","):
         pythia(report, size.strip(), hub, deadline)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "gpu_check.json").write_text(json.dumps(report, indent=1, default=str))
+    save()
     print(f"written: {args.out / 'gpu_check.json'}")
     return 0
 
