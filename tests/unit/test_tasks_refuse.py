@@ -64,3 +64,13 @@ def test_greater_than_refuses_years_split_the_wrong_way():
 
     with pytest.raises(TaskError, match=r"only 0 years in 1102-1798 tokenize as \[' XX', 'YY'\]"):
         greater_than(Vocab(SplitYearsTokenizer(), prepend_bos=False))
+
+
+def test_task_tokens_go_to_the_models_device():
+    """``--mech-device cuda`` once failed every cell: token ids stayed on the CPU. ``padded``
+    puts them where ``TaskRun.data`` says the model is (the meta device stands in for a GPU)."""
+    from mechanisms.measure.tasks import TaskData
+
+    data = TaskData("t", "pair", [[1, 2, 3], [4, 5]], corrupted=[[1, 2, 9], [4, 6]], device="meta")
+    assert data.padded().device.type == "meta" and data.padded(corrupted=True).shape == (2, 3)
+    assert data.rows([1]).device == "meta"  # a batch chunk keeps it
