@@ -170,7 +170,9 @@ def _run_section(run: dict, records: list[dict]) -> str:
         done = "complete" if source.get("complete", True) else "INCOMPLETE: some cells did not run"
         where = f"{html.escape(source['path'])}: " if source.get("path") else ""
         lines.append(f"{where}<code>{html.escape(command)}</code> ({done})")
-    return f'<section id="run" class="run">{len(records)} cells. ' + "<br>".join(lines) + "</section>"
+    kept = sum(bool(r.get("carried")) for r in records)
+    count = f"{len(records)} cells" + (f" ({kept} kept from the last run, not re-run)" if kept else "")
+    return f'<section id="run" class="run">{count}. ' + "<br>".join(lines) + "</section>"
 
 
 def _section(i: int, key: tuple[str, str], m: dict, cells: dict, drawn: dict, drawings: dict) -> str:

@@ -157,7 +157,8 @@ def test_a_selective_run_keeps_the_last_runs_valid_cells_marked_not_rerun(projec
     cells = json.loads((project.path / "rep" / "results.json").read_text())["cells"]
     assert [(c["revision"], bool(c.get("carried"))) for c in cells] == [("step0", False), ("step2048", True)]
     assert cells[1]["carried"]["measured_by"].endswith("[zoo-890k@step2048]")
-    assert "↺" in (project.path / "rep" / "report.html").read_text()
+    page = (project.path / "rep" / "report.html").read_text()
+    assert "↺" in page and "2 cells (1 kept from the last run, not re-run)" in page
     spec = project.path / "canary.mech.yaml"
     spec.write_text(spec.read_text().replace("min: 0.4", "min: 0.41"))  # the claim changed
     result = project.runpytest_subprocess(*args, "-k", "step0")
