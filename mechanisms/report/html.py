@@ -60,11 +60,11 @@ section.series td:last-child { text-align: left; }
 SCRIPT = """
 const cells = JSON.parse(document.getElementById('cells').textContent);
 const box = document.getElementById('details');
-function esc(s){return String(s).replace(/[&<>]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;'}[c]));}
+function esc(s){return String(s).replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));}
 function show(id){
   const r = cells[id]; if (!r) return;
   let h = '<button onclick="box.style.display=\\'none\\'">close</button>';
-  h += '<b>' + esc(r.spec) + ' v' + r.spec_version + ' @ ' + esc(r.model) + ' ' + esc(r.step_label) + '</b>';
+  h += '<b>' + esc(r.spec) + ' v' + esc(r.spec_version) + ' @ ' + esc(r.model) + ' ' + esc(r.step_label) + '</b>';
   h += '<p>verdict: ' + esc(r.outcome) + '; expected: ' + esc(r.expected) + '</p>';
   for (const c of (r.checks || [])) {
     h += '<p class="' + (c.holds ? 'ok' : 'fail') + '">[' + (c.holds ? 'ok' : 'FAIL') + '] ' + esc(c.check) + ': ' + esc(c.summary) + '</p>';
@@ -187,7 +187,7 @@ def _section(i: int, key: tuple[str, str], m: dict, cells: dict, drawn: dict, dr
     )
     return (
         f'<section class="spec" id="{_anchor(i)}" data-spec="{html.escape(spec)}">'
-        f"<h2>{html.escape(spec)} v{m['version']} [{html.escape(suite)}]</h2>"
+        f"<h2>{html.escape(spec)} v{html.escape(str(m['version']))} [{html.escape(suite)}]</h2>"
         f'<p class="claim">{html.escape(m["claim"])}</p>'
         f"{_heatmap(i, m, cells, drawings)}<div class=curves>{figures}</div>{_emergence_table(m)}</section>"
     )
@@ -195,7 +195,8 @@ def _section(i: int, key: tuple[str, str], m: dict, cells: dict, drawn: dict, dr
 
 def _heatmap(i: int, m: dict, cells: dict, drawings: dict) -> str:
     head = "".join(
-        f'<th title="{html.escape(tokens_text(_tokens_at(m, s)))}">{column_label(s)}</th>' for s in m["steps"]
+        f'<th title="{html.escape(tokens_text(_tokens_at(m, s)))}">{html.escape(column_label(s))}</th>'
+        for s in m["steps"]
     )
     rows = []
     for model in m["rows"]:
@@ -239,7 +240,7 @@ def _tokens_at(m: dict, step) -> int | None:
 
 def _emergence_table(m: dict) -> str:
     rows = [
-        f"<tr><td>{html.escape(model)}</td><td>{step}</td><td>{tokens}</td></tr>"
+        f"<tr><td>{html.escape(model)}</td><td>{html.escape(str(step))}</td><td>{html.escape(str(tokens))}</td></tr>"
         for model, step, tokens in onset_rows(m)
     ]
     return (

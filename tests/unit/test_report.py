@@ -113,6 +113,20 @@ def test_text_from_specs_cannot_break_out_of_the_page():
     assert evil in json.dumps(json.loads(data))  # the JSON still round-trips
 
 
+def test_a_shards_version_and_step_are_text_not_markup():
+    """A results.json shard's spec_version once reached the claim's <h2> and the click panel
+    unescaped, and a step the heatmap header and the emergence table (issue: script in report)."""
+    evil = "<img src=x onerror=alert(1)>"
+    rows = [dict(r, spec_version=evil) for r in run_records()]
+    page = report_html.render(rows)
+    assert evil not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    one = dict(record("zoo-9k", 1, "holds", value=0.9), step=evil, tokens=None)  # one cell: no sorting
+    page = report_html.render([one])
+    assert evil not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    script = page.split("<script>")[1]
+    assert "esc(r.spec_version)" in script  # the click panel escapes it too
+
+
 def test_write_reports_writes_every_file_readable_by_others(tmp_path):
     write_reports(run_records(), str(tmp_path), {"complete": True, "command": ["pytest"]})
     names = {p.name for p in tmp_path.iterdir()}
