@@ -63,16 +63,13 @@ def previous_token_score(run: TaskRun) -> torch.Tensor:
     patterns = run.patterns()  # [L, B, H, q, k]
     data = run.data
     first = (data.start if data.span else int(run.vocab.prepend_bos)) + 1
-    total = torch.zeros(patterns.shape[0], patterns.shape[2])
-    count = 0
-    for i, row in enumerate(run.data.tokens):
-        queries = torch.arange(first, len(row))
-        if len(queries):
-            total += patterns[:, i, :, queries, queries - 1].float().sum(dim=-1)
-            count += len(queries)
-    if not count:
+    queries = torch.arange(1, patterns.shape[-1])
+    lengths = torch.tensor([len(row) for row in data.tokens])
+    read = (queries[None, :] >= first) & (queries[None, :] < lengths[:, None])  # [B, q]
+    if not read.any():
         raise ValueError(f"task {run.task_name!r} prompts are too short for a previous-token score")
-    return total / count
+    diagonal = patterns[:, :, :, queries, queries - 1].float()  # [L, B, H, q]
+    return (diagonal * read[None, :, None, :]).sum(dim=(1, 3)) / read.sum()
 
 
 def ov_weights(model: Any, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
