@@ -30,6 +30,7 @@ def measure_spec(
     threads: int | None = 1,
     device: str = "cpu",
     allow_download: bool = False,
+    memory_gib: float | None = None,
 ) -> dict[str, Any]:
     """Measure ``spec`` on ``model`` and return the cell's record (``holds``, ``checks`` with
     every measured value, ``provenance``, ``expected``).
@@ -37,7 +38,9 @@ def measure_spec(
     ``model`` is a size of a suite (``"zoo-890k"``, ``"pythia-160m"``; the suite is found by the
     size's name, or given with ``suite``) or, like ``--model``, a hub id, a local Hugging Face
     directory or a ``.gguf`` file. ``checkpoint`` is a step (``512`` or ``"step512"``) or
-    ``"final"`` (the default: the size's last checkpoint, or the model as it is)."""
+    ``"final"`` (the default: the size's last checkpoint, or the model as it is).
+    ``memory_gib`` is ``--mech-memory``: the activations a task may hold before it runs in
+    micro-batches."""
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     cell = model_cell(model, checkpoint, suite)
     if not spec.applies(cell):
@@ -47,7 +50,7 @@ def measure_spec(
         )
     from .measure.evaluation import base_record, measure
 
-    options = {"threads": threads, "device": device, "allow_download": allow_download}
+    options = {"threads": threads, "device": device, "allow_download": allow_download, "memory": memory_gib}
     return {**base_record(spec, cell), **measure(spec, cell, options)}
 
 

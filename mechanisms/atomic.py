@@ -9,9 +9,19 @@ def replace(path: str, text: str) -> None:
     with tempfile.NamedTemporaryFile(
         "w", dir=os.path.dirname(path) or ".", prefix=".tmp-", delete=False, encoding="utf-8"
     ) as fh:
-        fh.write(text)
-    os.chmod(fh.name, 0o666 & ~_umask())  # as open() would create it (temporary files are 0600)
-    os.replace(fh.name, path)
+        try:
+            fh.write(text)
+            fh.flush()
+        except BaseException:
+            fh.close()
+            os.unlink(fh.name)  # a full disk leaves no temporary file behind
+            raise
+    try:
+        os.chmod(fh.name, 0o666 & ~_umask())  # as open() would create it (temporary files are 0600)
+        os.replace(fh.name, path)
+    except BaseException:
+        os.unlink(fh.name)
+        raise
 
 
 def _umask() -> int:

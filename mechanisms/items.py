@@ -122,6 +122,10 @@ def _cell_nodeid(parent: pytest.Collector, spec_id: str, label: str) -> Any:
     return f"{parent.nodeid}::{spec_id}[{label}]"
 
 
+class MeasurementError(RuntimeError):
+    """The cell was measured but its values cannot be judged (NaN or infinity)."""
+
+
 class InvalidSpecItem(pytest.Item):
     def __init__(self, *, error: Exception, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -154,6 +158,8 @@ class SpecItem(pytest.Item):
         try:
             base = self._base() if self.cell.role == "candidate" else None  # before measuring
             record.update(measure(self.spec, self.cell, self.config.stash[OPTIONS_KEY], circuits))
+            if record["outcome"] == "error":  # non-finite values: an error, never a verdict
+                raise MeasurementError(record["error"])
             if self.cell.role == "base" and circuits:
                 from .gate.bases import circuit_edges
 
@@ -205,7 +211,12 @@ class SpecItem(pytest.Item):
 
         same_tokenizer(base, record)
         checks = [(c.kind, c.for_suite(self.cell.suite)) for c in self.spec.checks]
-        record["gate"] = {"base": base.get("model"), **judge(base, record, checks, circuits)}
+        record["gate"] = {
+            "base": base.get("model"),
+            "base_revision": base.get("revision"),
+            **({"baseline": base["baseline"]} if base.get("baseline") else {}),
+            **judge(base, record, checks, circuits),
+        }
         record["expected"] = True if record["gate"]["required"] else None
 
     def _keep(self, record: dict) -> None:

@@ -1,4 +1,5 @@
-"""Command-line options whose values are paths, and the one way they can mislead pytest.
+"""Command-line options whose values are paths: where they can be written (``output_problem``,
+checked before anything is measured), and the one way they can mislead pytest.
 
 pytest picks the rootdir and reads ``pytest.ini`` (``testpaths``, ``addopts``) before it knows
 any plugin's options, so in ``--model /tmp/ft`` it takes ``/tmp/ft`` for a test path: the ini
@@ -12,6 +13,7 @@ outside the directory pytest runs in, and so may have moved the rootdir.
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 
 PATH_OPTIONS = (
@@ -31,7 +33,12 @@ def space_form_problem(args: list[str] | tuple[str, ...], invocation_dir: Path) 
     for option, value in itertools.pairwise(args):
         if option not in PATH_OPTIONS or value.startswith("-"):
             continue
-        path = (invocation_dir / value.partition("@")[0]).resolve() if value else None
+        whole = invocation_dir / value
+        path = (
+            (whole if whole.exists() else invocation_dir / value.partition("@")[0]).resolve()
+            if value
+            else None
+        )
         if path is None or not path.exists() or path == here or here in path.parents:
             continue
         return (
@@ -39,4 +46,18 @@ def space_form_problem(args: list[str] | tuple[str, ...], invocation_dir: Path) 
             "for a test path while it looks for pytest.ini, before plugin options exist, and "
             "would pick the wrong rootdir and tests)"
         )
+    return None
+
+
+def output_problem(path: str) -> str | None:
+    """Why a file cannot be written at ``path`` (None: it can): checked before a run measures."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        return "is a folder; give a file name"
+    if not os.path.isdir(folder):
+        return f"its folder {folder} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {folder} is not writable"
+    if os.path.lexists(path) and not os.path.isfile(path):
+        return "exists and is not a regular file"
     return None

@@ -32,8 +32,10 @@ BASELINE_KEY: pytest.StashKey[str] = pytest.StashKey()  # what happened to --upd
 UPDATE_KEY: pytest.StashKey[list[str]] = pytest.StashKey()  # what --mech-update-expect did
 SELECTIVE_KEY: pytest.StashKey[bool] = pytest.StashKey()  # -k/-m/--lf left spec cells out
 CARRIED_KEY: pytest.StashKey[str] = pytest.StashKey()  # cells kept from the last results
+LOCK_KEY: pytest.StashKey[str] = pytest.StashKey()  # the report folder's lock this run holds
+WRITE_ERROR_KEY: pytest.StashKey[str] = pytest.StashKey()  # why the reports were not written
 # pytest_runtest_logreport gets no config: the session's record list
-_CURRENT: dict[str, list[dict]] = {"records": [], "series": []}
+_CURRENT: dict[str, list] = {"records": [], "series": [], "crashed": []}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -105,8 +107,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--mech-device", default="cpu", help="torch device for models (default: cpu)")
     group.addoption(
+        "--mech-memory",
+        type=_positive_gib,
+        default=None,
+        metavar="GIB",
+        help="memory for a task's activations, per process: larger tasks run in micro-batches "
+        "(default: half the memory available, on a GPU half its free memory)",
+    )
+    group.addoption(
         "--mech-wait",
-        type=float,
+        type=_wait_seconds,
         default=None,
         metavar="SECONDS",
         help="how long a series item (stability, emergence) waits for cells measured on other "
@@ -143,20 +153,26 @@ def pytest_configure(config: pytest.Config) -> None:
         problem = space_form_problem(config.invocation_params.args, config.invocation_params.dir)
         if problem:
             raise pytest.UsageError(problem)
+        _check_paths(config)
     threads = config.getoption("mech_threads") or (1 if workers else None)
     from .cellstore import WORKERINPUT_KEY, new_directory
     from .series import DEFAULT_WAIT
 
     config.stash[_items.OPTIONS_KEY] = {
         "cellstore": workers[WORKERINPUT_KEY] if workers else new_directory(),  # created on first use
-        "wait": config.getoption("mech_wait") or DEFAULT_WAIT,
+        "wait": DEFAULT_WAIT if config.getoption("mech_wait") is None else config.getoption("mech_wait"),
         "threads": threads,
         "allow_download": config.getoption("allow_download"),
         "device": config.getoption("mech_device"),
+        "memory": config.getoption("mech_memory"),
         "baseline": config.getoption("baseline"),
         "report_dir": report_directory(config),  # circuits are saved there, by the worker that finds them
     }
-    config.stash[_items.PLAN_KEY] = Plan(config)
+    config.stash[_items.PLAN_KEY] = plan = Plan(config)
+    if workers is None and any(config.getoption(name) != default for name, default in PLAN_OPTIONS.items()):
+        plan.cells  # noqa: B018  options given: a bad value is one usage error now, not one per spec file
+        if plan.error:
+            raise pytest.UsageError(str(plan.error))
     config.stash[RECORDS_KEY] = []
     config.stash[SERIES_RECORDS_KEY] = []
     _install_progress(config)
@@ -214,6 +230,55 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     plan = config.stash[_items.PLAN_KEY]
     return make_scheduler(config, log, _items.spec_globs(config), plan.costs, plan.gate_labels)
+
+
+# The options the plan is built from, with their defaults (a run that sets none never builds it
+# before collecting a spec: plain pytest runs never touch the zoo).
+PLAN_OPTIONS: dict[str, Any] = {
+    "suite": "zoo",
+    "model_sizes": None,
+    "checkpoints": "default",
+    "model": [],
+    "baseline_model": None,
+    "baseline": None,
+    "update_baseline": None,
+}
+
+
+def _wait_seconds(text: str) -> float:
+    """``--mech-wait``: a finite number of seconds > 0."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a finite number of seconds > 0")
+    return value
+
+
+def _positive_gib(text: str) -> float:
+    """``--mech-memory``: a finite number of GiB > 0."""
+    import argparse
+
+    try:
+        return _wait_seconds(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a finite number of GiB > 0") from None
+
+
+def _check_paths(config: pytest.Config) -> None:
+    """Every output path, before anything is measured: one line, exit 4 (not a traceback after
+    the run). A file option needs an existing, writable folder and must not name a folder."""
+    from .options import output_problem
+
+    for option in ("update_baseline", "mech_summary"):
+        value = config.getoption(option)
+        problem = output_problem(value) if value else None
+        if problem:
+            raise pytest.UsageError(f"--{option.replace('_', '-')}={value}: {problem}")
 
 
 class Plan:
@@ -305,6 +370,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "???" and report.failed:  # xdist: the worker died while running this item
+        _CURRENT["crashed"].append(report.nodeid)
+        return
     if report.when != "call":  # user_properties ride on setup/teardown reports too
         return
     properties = dict(report.user_properties) if report.user_properties else {}
@@ -330,13 +398,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     IN_RUN.clear()  # a base measured by an earlier session in this process is not this run's
     _CURRENT["records"] = session.config.stash[RECORDS_KEY]
     _CURRENT["series"] = session.config.stash[SERIES_RECORDS_KEY]
+    _CURRENT["crashed"] = []
     config = session.config
     if hasattr(config, "workerinput"):
         return
     if config.getoption("mech_report"):
         _check_writable(config.getoption("mech_report"))
+    if config.getoption("mech_report") or os.path.isdir(report_directory(config)):
+        _lock(config)  # a project that never wrote reports gets no lock until it writes one
     if config.getoption("baseline"):
         _check_baseline(config)
+
+
+def _lock(config: pytest.Config) -> None:
+    """Hold the report folder's lock for this run (``report/lock.py``)."""
+    from .report.lock import ReportLocked, acquire
+
+    if LOCK_KEY in config.stash:
+        return
+    try:
+        config.stash[LOCK_KEY] = acquire(report_directory(config))
+    except (ReportLocked, OSError) as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _check_baseline(config: pytest.Config) -> None:
@@ -399,6 +482,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     progress.install(None)  # a pytester run in this process must not write through this config
     if not hasattr(config, "workerinput") and _items.OPTIONS_KEY in config.stash:
         CellStore(config.stash[_items.OPTIONS_KEY]["cellstore"]).remove()
+    if LOCK_KEY in config.stash:
+        from .report.lock import release
+
+        release(config.stash[LOCK_KEY])
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -415,9 +502,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if split and _dist_mode(config) == "load":  # our scheduler's job: a bug if split
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     crashed = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
-    complete = not crashed and len(records) == config.stash.get(EXPECTED_KEY, len(records))
+    lost = list(_CURRENT["crashed"])  # a worker died on these: its model state is suspect
+    complete = not crashed and not lost and len(records) == config.stash.get(EXPECTED_KEY, len(records))
     directory = report_directory(config)
-    run = {"complete": complete, "command": ["pytest", *config.invocation_params.args]}
+    run: dict = {"complete": complete, "command": ["pytest", *config.invocation_params.args]}
+    if lost:
+        run["worker_crashed_on"] = lost
     if _CURRENT["series"]:
         run["series"] = _CURRENT["series"]
     reported = records
@@ -428,8 +518,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         carried = carry(directory, records, config.stash[_items.PLAN_KEY].cells, when)
         reported = records + carried.records
         config.stash[CARRIED_KEY] = carried.line()
-    config.stash[REPORT_DIR_KEY] = write_reports(reported, directory, run)
-    _finish_gate(config, records, complete)
+    try:
+        _lock(config)
+        config.stash[REPORT_DIR_KEY] = write_reports(reported, directory, run)
+    except (pytest.UsageError, OSError) as exc:  # the last report stays whole
+        config.stash[WRITE_ERROR_KEY] = f"reports NOT written to {directory}: {exc}"
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if _finish_gate(config, records, complete):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if config.getoption("mech_update_expect"):
         config.stash[UPDATE_KEY] = _update_expectations(config, records, complete)
 
@@ -444,17 +540,22 @@ def _update_expectations(config: pytest.Config, records: list[dict], complete: b
     return update_lines(update_from_records(records, config.getoption("suite"), write), write)
 
 
-def _finish_gate(config: pytest.Config, records: list[dict], complete: bool) -> None:
-    """On the controller: the gate's summary, and the baseline file (never by a worker)."""
-    from .report.summary import gate_tables
+def _finish_gate(config: pytest.Config, records: list[dict], complete: bool) -> bool:
+    """On the controller: the gate's summary, and the baseline file (never by a worker). True
+    when a gate failed as a whole: its base holds none of the claims, so nothing was gated."""
+    from .report.summary import gate_tables, gates
 
+    nothing_gated = any(g["nothing_to_gate"] for g in gates(records))
     summary = gate_tables(records)
     config.stash[SUMMARY_KEY] = summary
     target = config.getoption("mech_summary") or os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and target:
         mode = "w" if config.getoption("mech_summary") else "a"  # GitHub's file collects every step
-        with open(target, mode, encoding="utf-8") as fh:
-            fh.write(summary + "\n")
+        try:
+            with open(target, mode, encoding="utf-8") as fh:
+                fh.write(summary + "\n")
+        except OSError as exc:  # the baseline below is still written
+            config.stash[WRITE_ERROR_KEY] = f"gate summary NOT written to {target}: {exc}"
     path = config.getoption("update_baseline")
     if path:
         from .atomic import replace
@@ -465,9 +566,10 @@ def _finish_gate(config: pytest.Config, records: list[dict], complete: bool) -> 
             config.stash[BASELINE_KEY] = (
                 f"baseline NOT written to {path}: the base's run was incomplete or failed"
             )
-            return
-        replace(path, json.dumps(build(base), indent=1, sort_keys=True) + "\n")
+            return nothing_gated
+        replace(path, json.dumps(build(base), indent=1, sort_keys=True, allow_nan=False) + "\n")
         config.stash[BASELINE_KEY] = f"baseline: {path} ({len(base)} claims of {base[0]['model']})"
+    return nothing_gated
 
 
 def _extra_model_lines(records: list[dict]) -> list[str]:
@@ -503,6 +605,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(message, red=True)
     if not _CURRENT["records"]:
         return
+    from .report.escape import terminal_text
     from .report.matrix import render_matrices
 
     terminalreporter.section("mechanism matrices")
@@ -530,10 +633,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             yellow=not ours,
         )
     for line in _extra_model_lines(_CURRENT["records"]):
-        terminalreporter.write_line(line)
+        terminalreporter.write_line(terminal_text(line))
     if config.stash.get(SUMMARY_KEY, ""):
+        from .report.summary import gate_tables
+
         terminalreporter.section("mechanism gate")
-        for line in config.stash[SUMMARY_KEY].splitlines():
+        for line in gate_tables(_CURRENT["records"], terminal_text).splitlines():
             terminalreporter.write_line(line)
     if config.stash.get(BASELINE_KEY, ""):
         terminalreporter.write_line(config.stash[BASELINE_KEY])
@@ -543,6 +648,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(line)
     if config.stash.get(CARRIED_KEY, ""):
         terminalreporter.write_line(config.stash[CARRIED_KEY])
+    if config.stash.get(WRITE_ERROR_KEY, ""):
+        terminalreporter.write_line(config.stash[WRITE_ERROR_KEY], red=True)
     where = config.stash.get(REPORT_DIR_KEY, None)
     if where:
         terminalreporter.write_line(

@@ -7,15 +7,22 @@ task and checks (thresholds, parameters, the prompts' seed); for the base its we
 tokenizer digests and BOS policy; the suite (whose thresholds apply), dtype, device and the
 library versions. A run whose key differs stops with the list of what changed (the whole file) or
 fails the claims whose spec changed, never comparing silently.
+
+A baseline is input a pull request can change, so it is read as hostile: its shape is checked
+(``records_schema``: types, finite numbers) and each stored verdict is re-derived from its stored
+headline and the spec's threshold (``verdict_problems``, ``threshold_problems``); a claim without
+checks or headlines, or whose verdict contradicts its values, is refused, never trusted.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 from functools import lru_cache
-from pathlib import Path
 
-FORMAT = 1
+from ..records_schema import BASELINE, BASELINE_FORMAT, MAX_BASELINE_BYTES, RecordError, check, read_json
+from ..spec import registry
+
+FORMAT = BASELINE_FORMAT
 KIND = "pytest-mechanisms baseline"
 LIBRARIES = ("pytest-mechanisms", "torch", "transformers", "transformer-lens")
 
@@ -65,10 +72,12 @@ def build(records: list[dict]) -> dict:
 
 @lru_cache(maxsize=4)
 def load(path: str) -> dict:
+    """The baseline at ``path``, checked whole; ``sha256`` added (the summary shows it, so a
+    reviewer sees a changed baseline)."""
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BaselineError(f"--baseline={path}: cannot read it ({exc})") from None
+        document = read_json(path, "baseline", MAX_BASELINE_BYTES)
+    except RecordError as exc:
+        raise BaselineError(f"--baseline={exc}") from None
     if not isinstance(document, dict) or document.get("kind") != KIND:
         raise BaselineError(
             f"--baseline={path}: not a pytest-mechanisms baseline (write one with --update-baseline)"
@@ -77,7 +86,94 @@ def load(path: str) -> dict:
         raise BaselineError(
             f"--baseline={path}: format {document.get('format')!r}; this version reads {FORMAT}"
         )
-    return document
+    try:
+        check(document, BASELINE, path)
+    except RecordError as exc:
+        raise BaselineError(f"--baseline={exc}") from None
+    problems = verdict_problems(document)
+    if problems:
+        raise BaselineError("\n".join(f"--baseline={path}: {p}" for p in problems))
+    with open(path, "rb") as fh:
+        digest = hashlib.sha256(fh.read(MAX_BASELINE_BYTES + 1)).hexdigest()
+    return {**document, "sha256": digest}
+
+
+def _rule(headline: dict) -> tuple[bool, bool] | None:
+    """Whether the headline meets / misses its rule, each allowing for the rounding of stored
+    values (head scores keep 4 decimals: a band of 1e-4); None without a value or threshold."""
+    value, threshold = headline.get("value"), headline.get("threshold")
+    if value is None or threshold is None:
+        return None
+    margin = 1e-4 * max(1.0, abs(threshold))
+    above = value - threshold if headline["op"] == ">=" else threshold - value
+    return above >= -margin, above < margin
+
+
+def verdict_problems(document: dict) -> list[str]:
+    """Stored verdicts that contradict the stored values: per claim, its outcome against its
+    checks, and each check's verdict against its headline rule."""
+    problems = []
+    for spec_id, claim in sorted(document["claims"].items()):
+        where, checks = f"claims.{spec_id}", claim["checks"]
+        if claim["outcome"] == "error":
+            continue
+        if not checks:
+            problems.append(f"{where}.checks: empty; a claim without checks cannot be compared")
+            continue
+        if claim.get("holds") is not None and claim["holds"] != (claim["outcome"] == "holds"):
+            problems.append(f"{where}.holds: {claim['holds']}, but the outcome is {claim['outcome']}")
+        if (claim["outcome"] == "holds") != all(c["holds"] for c in checks):
+            problems.append(f"{where}.outcome: {claim['outcome']}, but its checks say otherwise")
+        for i, c in enumerate(checks):
+            if c["headline"] is None:
+                problems.append(f"{where}.checks[{i}].headline: missing; the gate compares headlines")
+                continue
+            rule = _rule(c["headline"])
+            if rule is None:
+                continue
+            meets = rule[0]
+            line = c["headline"]
+            said = f"{line['value']:.6g} {line['op']} {line['threshold']:.6g}"
+            if c["holds"] and not meets:
+                problems.append(f"{where}.checks[{i}]: stored as holding, but {said} is false")
+    return problems
+
+
+def spec_problems(entry: dict, checks: list) -> list[str]:
+    """A stored claim checked against this run's spec (``checks``: its ``(kind, fields)`` for
+    the suite): a failed measurement cannot be a base; each headline must be judged against the
+    spec's threshold; where the spec makes the headline rule the whole verdict
+    (``registry.headline_decides``), the stored verdict must be that rule."""
+    if entry["outcome"] == "error":
+        return [
+            f"outcome: error (the base's measurement failed: {entry.get('error')}); nothing to compare with"
+        ]
+    if len(entry["checks"]) != len(checks):
+        return [f"checks: {len(entry['checks'])} stored, the spec has {len(checks)}"]
+    problems = []
+    for i, ((kind, fields), stored) in enumerate(zip(checks, entry["checks"], strict=True)):
+        line = stored["headline"]
+        names = [n for n in registry.HEADLINE_THRESHOLD.get(kind, ()) if n in fields]
+        if line is None or not names or line.get("threshold") is None:
+            continue
+        if float(line["threshold"]) != float(fields[names[0]]):
+            problems.append(
+                f"checks[{i}].headline.threshold: {line['threshold']}, but the spec's {names[0]} is "
+                f"{fields[names[0]]}"
+            )
+            continue
+        rule = _rule(line)
+        if (
+            rule is not None
+            and registry.headline_decides(kind, fields)
+            and not stored["holds"]
+            and not rule[1]
+        ):
+            problems.append(
+                f"checks[{i}]: stored as not holding, but {line['value']:.6g} {line['op']} "
+                f"{line['threshold']:.6g} is true"
+            )
+    return problems
 
 
 def run_key_changes(document: dict, suite: str, prepend_bos: bool, device: str, libraries: dict) -> list[str]:
@@ -90,7 +186,7 @@ def run_key_changes(document: dict, suite: str, prepend_bos: bool, device: str, 
     if document.get("device") != device:
         changes.append(f"device {document.get('device')} -> {device}")
     for name in LIBRARIES:
-        old, new = document["libraries"].get(name), libraries.get(name)
+        old, new = document.get("libraries", {}).get(name), libraries.get(name)
         if old != new:
             changes.append(f"{name} {old} -> {new}")
     return changes

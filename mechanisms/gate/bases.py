@@ -30,16 +30,28 @@ def base_for(
                 f"baseline {baseline_path} does not match this claim: {'; '.join(changes)}. "
                 + baseline.rerecord_hint(baseline_path)
             )
+        assert entry is not None  # claim_key_changes names a missing claim
+        checks = [(c.kind, c.for_suite(suite)) for c in spec.checks]
+        problems = baseline.spec_problems(entry, checks)
+        if problems:
+            raise GateError(
+                f"baseline {baseline_path}: claims.{spec.id}: {'; '.join(problems)} (edited by hand?). "
+                + baseline.rerecord_hint(baseline_path)
+            )
         return {
             **entry,
             "model": document["base"]["model"],
-            "tokenizer_sha256": document["base"]["tokenizer_sha256"],
+            "revision": document["base"].get("revision"),
+            "baseline": {"path": baseline_path, "sha256": document["sha256"]},
+            "tokenizer_sha256": document["base"].get("tokenizer_sha256"),
         }
     record = IN_RUN.get(spec.id)
     if record is None and measure_base is not None:
         record = IN_RUN[spec.id] = measure_base()
     if record is None:
         raise GateError("this claim has no base in this run (no --baseline-model): nothing to compare with")
+    if record.get("outcome") == "error":
+        raise GateError(f"the base's measurement failed ({record.get('error')}): nothing to compare with")
     return {**record, "tokenizer_sha256": record.get("provenance", {}).get("tokenizer_sha256")}
 
 

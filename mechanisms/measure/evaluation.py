@@ -5,6 +5,7 @@ every check, and return a JSON-ready record with the measured values and their p
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from ..atomic import replace
 from ..models.cache import MODELS
 from ..models.loading import LoadedModel, boot, configure_torch, library_versions
 from ..spec import registry
+from .budget import budget_bytes, peak_memory, reset_peak
 from .runs import task_run
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 
 def load_cell_model(cell: Cell, options: dict) -> LoadedModel:
     configure_torch(options.get("threads"))
-    return MODELS.get(
+    model = MODELS.get(
         (cell.model_id, cell.revision),
         lambda: boot(
             cell.model_id,
@@ -32,6 +34,9 @@ def load_cell_model(cell: Cell, options: dict) -> LoadedModel:
             options.get("device", "cpu"),
         ),
     )
+    if model.memory_budget is None:
+        model.memory_budget = budget_bytes(options.get("memory"), options.get("device", "cpu"))
+    return model
 
 
 def measure(spec: Spec, cell: Cell, options: dict, circuits: dict[int, dict] | None = None) -> dict:
@@ -39,6 +44,7 @@ def measure(spec: Spec, cell: Cell, options: dict, circuits: dict[int, dict] | N
     ``circuits`` dict receives each circuit check's members (index -> ``circuit_members``), for
     claims across cells; the record keeps only the artifact's path."""
     start, loads = time.perf_counter(), MODELS.loads
+    reset_peak(options.get("device", "cpu"))
     model = load_cell_model(cell, options)
     run = task_run(model, spec.task, spec.params_for(cell.suite))
     checks = []
@@ -57,12 +63,21 @@ def measure(spec: Spec, cell: Cell, options: dict, circuits: dict[int, dict] | N
                 circuits[check.index] = circuit_members(result.artifact)
         checks.append(entry)
     holds = all(c["holds"] for c in checks)
+    broken = [f"checks[{i}].{where}" for i, c in enumerate(checks) for where in _non_finite(c)]
+    verdict: dict[str, Any] = {"holds": holds, "outcome": "holds" if holds else "absent"}
+    if broken:  # a diverged model: never a pass, and results.json stays JSON
+        shown = ", ".join(broken[:5]) + (f" and {len(broken) - 5} more" if len(broken) > 5 else "")
+        verdict = {
+            "holds": None,
+            "outcome": "error",
+            "error": f"non-finite values (NaN or infinity) measured, written as null: {shown}",
+        }
     return {
-        "holds": holds,
-        "outcome": "holds" if holds else "absent",
+        **verdict,
         "checks": checks,
         "seconds": round(time.perf_counter() - start, 3),
         "loaded_model": MODELS.loads > loads,  # this cell booted the model (once per run and worker)
+        "memory": {**peak_memory(options.get("device", "cpu")), "budget_gib": round(run.budget / 2**30, 2)},
         "provenance": {
             "model_path": model.path,
             "weights_sha256": model.weights_sha256,
@@ -164,6 +179,20 @@ def expected(spec: Spec, cell: Cell) -> bool | None:
     if cell.role or cell.derived_from is None:
         return None
     return spec.expected(cell.suite, cell.derived_from, cell.derived_step)
+
+
+def _non_finite(value: Any, where: str = "") -> list[str]:
+    """Where ``value`` holds NaN or an infinity; each is replaced by None in place."""
+    found = []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        here = f"{where}.{key}" if isinstance(value, dict) else f"{where}[{key}]"
+        if isinstance(item, float) and not math.isfinite(item):
+            value[key] = None
+            found.append(here.lstrip("."))
+        else:
+            found += _non_finite(item, here)
+    return found
 
 
 def _plain(value: Any) -> Any:

@@ -41,12 +41,15 @@ def _diagonal_score(run: TaskRun, offset_of) -> torch.Tensor:
             f"this score reads repeated spans, which task {run.task_name!r} does not have "
             "(read it on: {repeated_tokens: {...}})"
         )
-    patterns = run.patterns()  # [L, B, H, q, k]
     s, span = data.start, data.span
     queries = torch.arange(s + span, s + 2 * span)
     keys = queries - offset_of(span)
     keep = keys >= 0
-    return patterns[:, :, :, queries[keep], keys[keep]].mean(dim=(1, 3))
+
+    def diagonal_sum(patterns: torch.Tensor, _) -> torch.Tensor:  # [L, B, H, q, k] -> [L, H]
+        return patterns[:, :, :, queries[keep], keys[keep]].float().sum(dim=(1, 3))
+
+    return run.pattern_sum(diagonal_sum) / (len(data.tokens) * int(keep.sum()))
 
 
 def induction_score(run: TaskRun) -> torch.Tensor:
@@ -60,16 +63,20 @@ def duplicate_token_score(run: TaskRun) -> torch.Tensor:
 def previous_token_score(run: TaskRun) -> torch.Tensor:
     """Mean attention from each token to the one before, over every prompt's own positions
     (padding excluded; the first token, and BOS where the model prepends one, ask nothing)."""
-    patterns = run.patterns()  # [L, B, H, q, k]
     data = run.data
     first = (data.start if data.span else int(run.vocab.prepend_bos)) + 1
-    queries = torch.arange(1, patterns.shape[-1])
-    lengths = torch.tensor([len(row) for row in data.tokens])
-    read = (queries[None, :] >= first) & (queries[None, :] < lengths[:, None])  # [B, q]
-    if not read.any():
+    read_total = sum(max(0, len(row) - first) for row in data.tokens)  # positions first..len-1
+    if not read_total:
         raise ValueError(f"task {run.task_name!r} prompts are too short for a previous-token score")
-    diagonal = patterns[:, :, :, queries, queries - 1].float()  # [L, B, H, q]
-    return (diagonal * read[None, :, None, :]).sum(dim=(1, 3)) / read.sum()
+
+    def previous_sum(patterns: torch.Tensor, prompts) -> torch.Tensor:  # [L, B, H, q, k] -> [L, H]
+        queries = torch.arange(1, patterns.shape[-1])
+        lengths = torch.tensor([len(row) for row in prompts.tokens])
+        read = (queries[None, :] >= first) & (queries[None, :] < lengths[:, None])  # [B, q]
+        diagonal = patterns[:, :, :, queries, queries - 1].float()  # [L, B, H, q]
+        return (diagonal * read[None, :, None, :]).sum(dim=(1, 3))
+
+    return run.pattern_sum(previous_sum) / read_total
 
 
 def ov_weights(model: Any, layer: int, head: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
@@ -175,14 +182,17 @@ def copy_score_final_ln(run: TaskRun) -> torch.Tensor:
 
 def end_to_io_attention(run: TaskRun) -> torch.Tensor:
     """Mean over prompts of attention(END -> IO) minus the larger of attention(END -> S1 / S2)."""
-    p, pos = run.patterns(), run.data.positions
-    rows = torch.arange(p.shape[1])
-    end = torch.tensor(pos["end"])
 
-    def to(role):
-        return p[:, rows, :, end, torch.tensor(pos[role])]  # advanced indices first: [B, L, H]
+    def margin_sum(p: torch.Tensor, prompts) -> torch.Tensor:  # [L, B, H, q, k] -> [L, H]
+        pos, rows = prompts.positions, torch.arange(p.shape[1])
+        end = torch.tensor(pos["end"])
 
-    return (to("io") - torch.maximum(to("s1"), to("s2"))).mean(dim=0)
+        def to(role):
+            return p[:, rows, :, end, torch.tensor(pos[role])]  # advanced indices first: [B, L, H]
+
+        return (to("io") - torch.maximum(to("s1"), to("s2"))).sum(dim=0)
+
+    return run.pattern_sum(margin_sum) / len(run.data.tokens)
 
 
 def successor_score(run: TaskRun) -> torch.Tensor:

@@ -57,6 +57,7 @@ class LoadedModel:
     tokenizer_sha256: str = ""  # digests are taken once, at boot; every cell's record reads them
     runs: dict = field(default_factory=dict)  # (task, params) -> TaskRun, shared by all checks
     stacked_weights_cache: Any = None  # StackedWeights, filled on first use
+    memory_budget: int | None = None  # bytes of activations a task may hold (measure/budget.py)
 
     @property
     def n_layers(self) -> int:
@@ -137,6 +138,10 @@ def boot(
             )
         path = Path(str(getattr(bridge.original_model.config, "_name_or_path", model_id)))
     else:
+        if Path(path).is_dir():
+            from .shapes import check_config
+
+            check_config(Path(path))  # before transformers builds what the config claims
         on_disk = _bytes_on_disk(path)
         if on_disk >= ANNOUNCE_BYTES:
             progress.say(f"loading {name} ({_size_text(on_disk)} on disk) ...")

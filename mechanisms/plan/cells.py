@@ -5,7 +5,8 @@ The plan is the product of the chosen suite's sizes and checkpoints (``--model-s
 every xdist worker collects the same items in the same order.
 """
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .checkpoints import SelectionError, select_steps, step_label
@@ -97,17 +98,47 @@ def gate_cells(suite_name: str, models: list[str], base: str | None, gated: bool
     cells = [extra_cell(base, suite_name, role="base")] if base else []
     for rank, reference in enumerate(models, start=1):
         cells.append(extra_cell(reference, suite_name, role="candidate" if gated else "", rank=rank))
-    labels = [c.label for c in cells]
-    twice = sorted({label for label in labels if labels.count(label) > 1})
+    identities = [
+        (os.path.abspath(c.model_id) if _is_local(c.model_id) else c.model_id, c.revision) for c in cells
+    ]
+    twice = sorted({c.label for c, i in zip(cells, identities) if identities.count(i) > 1})
     if twice:
         raise SelectionError(f"--model/--baseline-model name {', '.join(twice)} twice (give distinct models)")
-    return cells
+    return _distinct_names(cells)
+
+
+def _distinct_names(cells: list[Cell]) -> list[Cell]:
+    """Distinct models whose names (a path's last part) agree are named by as many trailing
+    path parts as tell them apart, joined by ``~``: ``a~ft`` and ``b~ft`` for ``/a/ft``, ``/b/ft``."""
+    out = list(cells)
+    for depth in range(2, 64):
+        labels = [c.label for c in out]
+        clash = {label for label in labels if labels.count(label) > 1}
+        if not clash:
+            return out
+        out = [
+            replace(c, size=_tail(c.model_id, depth)) if c.label in clash and _is_local(c.model_id) else c
+            for c in out
+        ]
+    return out
+
+
+def _tail(model_id: str, depth: int) -> str:
+    parts = [p for p in Path(os.path.abspath(model_id)).parts if p != os.sep]
+    return "~".join(parts[-depth:])
+
+
+def _is_local(model_id: str) -> bool:
+    return model_id.endswith(".gguf") or model_id.startswith((".", "/", "~")) or Path(model_id).exists()
 
 
 def extra_cell(reference: str, suite_name: str, role: str = "", rank: int = 0) -> Cell:
-    """``ID_OR_PATH[@REV]`` as a cell judged like the chosen suite (its thresholds and BOS policy)."""
-    model_id, _, revision = reference.partition("@")
-    local = model_id.endswith(".gguf") or model_id.startswith((".", "/", "~")) or Path(model_id).exists()
+    """``ID_OR_PATH[@REV]`` as a cell judged like the chosen suite (its thresholds and BOS policy).
+    A path that exists is a model as it stands, ``@`` and all; ``@REV`` is read off hub ids and
+    references that are not on disk."""
+    model_id, _, revision = ("", "", "") if Path(reference).exists() else reference.partition("@")
+    model_id = model_id or reference
+    local = _is_local(model_id)
     if local or "/" not in model_id:
         size = model_id.rstrip("/").split("/")[-1] or model_id
     else:

@@ -16,20 +16,41 @@ from pathlib import Path
 MAX_HEADER = 100 << 20
 
 
+class WeightsError(ValueError):
+    """A safetensors file whose header cannot be read."""
+
+
+def tensor_shapes(directory: Path) -> dict[str, list[int]]:
+    """Every tensor's shape in ``directory``'s safetensors files, from their headers only."""
+    shapes: dict[str, list[int]] = {}
+    for path in sorted(Path(directory).glob("*.safetensors")):
+        with open(path, "rb") as fh:
+            raw = fh.read(8)
+            (length,) = struct.unpack("<Q", raw) if len(raw) == 8 else (MAX_HEADER + 1,)
+            if length > MAX_HEADER:
+                raise WeightsError(f"{path}: not a safetensors file (no header of a sane length)")
+            try:
+                header = json.loads(fh.read(length))
+            except ValueError as exc:
+                raise WeightsError(f"{path}: unreadable safetensors header ({exc})") from None
+        if not isinstance(header, dict):
+            raise WeightsError(f"{path}: unreadable safetensors header")
+        for name, entry in header.items():
+            shape = entry.get("shape") if isinstance(entry, dict) else None
+            if name != "__metadata__" and isinstance(shape, list) and all(isinstance(n, int) for n in shape):
+                shapes[name] = shape
+    return shapes
+
+
 def parameter_count(directory: Path) -> int | None:
     """Total parameters in ``directory``'s safetensors files; None if there are none."""
-    files = sorted(Path(directory).glob("*.safetensors")) if Path(directory).is_dir() else []
-    if not files:
+    if not Path(directory).is_dir():
         return None
-    total = 0
-    for path in files:
-        with open(path, "rb") as fh:
-            (length,) = struct.unpack("<Q", fh.read(8))
-            if length > MAX_HEADER:
-                return None
-            header = json.loads(fh.read(length))
-        total += sum(math.prod(t["shape"]) for name, t in header.items() if name != "__metadata__")
-    return total
+    try:
+        shapes = tensor_shapes(Path(directory))
+    except (OSError, WeightsError):
+        return None
+    return sum(math.prod(shape) for shape in shapes.values()) if shapes else None
 
 
 def is_counted(model_id: str) -> bool:

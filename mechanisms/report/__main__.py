@@ -8,6 +8,7 @@ fails if the page logs a console error or a claim lacks its heatmap or curve (``
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -30,8 +31,18 @@ def main(argv: list[str] | None = None) -> int:
     except MergeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    where = write_reports(records, args.output, run)
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        print(f"error: -o {args.output}: exists and is not a folder", file=sys.stderr)
+        return 2
+    try:
+        where = write_reports(records, args.output, run)
+    except OSError as exc:  # the last report in that folder stays whole
+        print(f"error: -o {args.output}: reports not written ({exc})", file=sys.stderr)
+        return 2
     print(f"{len(records)} cells from {len(args.results)} file(s): {where}/report.html, {where}/report.md")
+    for source in run["sources"]:
+        if source["complete"] is not True:
+            print(f"warning: {source['path']} is from an incomplete run (some cells did not run)")
     if args.screenshot:
         return _screenshot(Path(where) / "report.html", Path(args.screenshot), args.width, args.height)
     return 0

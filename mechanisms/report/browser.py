@@ -4,8 +4,10 @@ Chromium is driven over the DevTools protocol on a pipe (``--remote-debugging-pi
 messages separated by NUL bytes on file descriptors 3 and 4), so nothing beyond the standard
 library and a ``chromium`` binary is needed: no WebDriver, no websocket client, no port.
 ``inspect_report`` records console errors and uncaught exceptions, checks that every claim shows
-its heatmap and at least one curve, clicks a heatmap cell to check the details panel opens, and
-saves a screenshot of the page.
+its heatmap and at least one curve, clicks a heatmap cell to check the details panel opens,
+checks that no markup from data reached the page (an image, frame or event-handler attribute,
+none of which the report draws; a hostile test payload also sets ``window.__injected`` if it
+ever runs), and saves a screenshot of the page.
 """
 
 from __future__ import annotations
@@ -40,7 +42,10 @@ PROBE = """(() => {
   let details = false;
   if (cell) { cell.click(); const box = document.getElementById('details');
               details = getComputedStyle(box).display !== 'none' && box.textContent.includes('verdict'); }
-  return JSON.stringify({claims: seen, details: details, hasCells: !!cell});
+  // the page draws no image, frame or handler attribute of its own: any is markup from data
+  const injected = document.querySelectorAll('img, iframe, object, embed, script:not([id]):not(:last-of-type), [onerror], [onload], [onclick], [onmouseover]').length;
+  return JSON.stringify({claims: seen, details: details, hasCells: !!cell, injected: injected,
+                         ran: !!window.__injected});
 })()"""
 
 
@@ -93,6 +98,12 @@ def inspect_report(
                 report.problems.append(f"{claim['spec']}: no curve drawn")
         if seen["hasCells"] and not seen["details"]:
             report.problems.append("clicking a heatmap cell did not open its details")
+        if seen["injected"]:
+            report.problems.append(
+                f"markup from data in the page: {seen['injected']} element(s) it never draws"
+            )
+        if seen["ran"]:
+            report.problems.append("a script from data ran (window.__injected is set)")
         if screenshot is not None:
             tab.call("Runtime.evaluate", expression="document.getElementById('details').style.display='none'")
             tab.screenshot(Path(screenshot), width, height)

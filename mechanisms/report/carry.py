@@ -11,7 +11,6 @@ digest the record names. Kept records say so (``carried``) and every report mark
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..spec.loader import Spec
 
-MAX_RESULTS_BYTES = 256 * 1024 * 1024  # a results.json larger than this is not read back
 OUTSIDE = "not in this run's plan"
 
 
@@ -31,10 +29,13 @@ class Carried:
     records: list[dict] = field(default_factory=list)
     dropped: dict[str, int] = field(default_factory=dict)  # why -> how many cells were not kept
     source: str = ""
+    unreadable: str = ""  # why the last results.json was refused whole (its first problem)
 
     def line(self) -> str:
         """The terminal's line; empty where nothing was kept or refused (cells of other
         selections, e.g. a run over other checkpoints, are not this run's to keep)."""
+        if self.unreadable:
+            return f"kept no cell of the last run: {self.unreadable}"
         refused = {why: n for why, n in self.dropped.items() if why != OUTSIDE}
         if not self.records and not refused:
             return ""
@@ -51,7 +52,11 @@ def carry(directory: str, measured: list[dict], plan: list, when: str) -> Carrie
     """The last run's valid records for cells of ``plan`` (``Cell``s) not in ``measured``."""
     path = os.path.join(directory, "results.json")
     out = Carried(source=path)
-    old = _read(path)
+    try:
+        old = _read(path)
+    except ValueError as exc:  # records_schema.RecordError: a tampered or broken file
+        out.unreadable = str(exc).splitlines()[0]
+        return out
     if old is None:
         return out
     done = {_key(r) for r in measured}
@@ -72,17 +77,15 @@ def carry(directory: str, measured: list[dict], plan: list, when: str) -> Carrie
 
 
 def _read(path: str) -> list | None:
-    try:
-        if os.path.getsize(path) > MAX_RESULTS_BYTES:
-            return None
-        with open(path, encoding="utf-8") as fh:
-            document = json.load(fh)
-    except (OSError, ValueError):
+    """The last complete run's cells; None without one; ``RecordError`` for a broken file."""
+    from ..records_schema import read_results
+
+    if not os.path.lexists(path):
         return None
-    if not isinstance(document, dict) or document.get("complete") is not True:
+    document = read_results(path)
+    if document.get("complete") is not True:
         return None  # an interrupted run's cells are not kept: only a complete run's
-    cells = document.get("cells")
-    return cells if isinstance(cells, list) else None
+    return document["cells"]
 
 
 def _invalid(record: dict, planned: dict, specs: dict, digests: dict) -> str:

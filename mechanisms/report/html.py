@@ -10,11 +10,13 @@ same functions the terminal matrix uses, so the page and the terminal cannot dis
 
 from __future__ import annotations
 
-import html
+import base64
+import hashlib
 import json
 import re
 
 from .curves import draw_all, shown_headline
+from .escape import html_text
 from .records import (
     EMERGES_NOTE,
     LEGEND,
@@ -60,23 +62,38 @@ section.series td:last-child { text-align: left; }
 SCRIPT = """
 const cells = JSON.parse(document.getElementById('cells').textContent);
 const box = document.getElementById('details');
-function esc(s){return String(s).replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));}
-function show(id){
+function add(parent, tag, text, cls) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = String(text);
+  if (cls) node.className = cls;
+  parent.appendChild(node);
+  return node;
+}
+function show(id) {
   const r = cells[id]; if (!r) return;
-  let h = '<button onclick="box.style.display=\\'none\\'">close</button>';
-  h += '<b>' + esc(r.spec) + ' v' + esc(r.spec_version) + ' @ ' + esc(r.model) + ' ' + esc(r.step_label) + '</b>';
-  h += '<p>verdict: ' + esc(r.outcome) + '; expected: ' + esc(r.expected) + '</p>';
+  box.replaceChildren();
+  add(box, 'button', 'close').addEventListener('click', () => { box.style.display = 'none'; });
+  add(box, 'b', r.spec + ' v' + r.spec_version + ' @ ' + r.model + ' ' + r.step_label);
+  add(box, 'p', 'verdict: ' + r.outcome + '; expected: ' + r.expected);
   for (const c of (r.checks || [])) {
-    h += '<p class="' + (c.holds ? 'ok' : 'fail') + '">[' + (c.holds ? 'ok' : 'FAIL') + '] ' + esc(c.check) + ': ' + esc(c.summary) + '</p>';
-    if (c.drawing) h += '<div class="drawing">' + c.drawing + '</div>';  // our own SVG, labels escaped
-    h += '<pre>' + esc(JSON.stringify(c.values, null, 1)) + '</pre>';
+    add(box, 'p', '[' + (c.holds ? 'ok' : 'FAIL') + '] ' + c.check + ': ' + c.summary, c.holds ? 'ok' : 'fail');
+    const drawing = c.drawing && document.getElementById(c.drawing);  // our own SVG, in a <template>
+    if (drawing) add(box, 'div', undefined, 'drawing').appendChild(drawing.content.cloneNode(true));
+    add(box, 'pre', JSON.stringify(c.values, null, 1));
   }
-  if (r.error) h += '<p class="fail">' + esc(r.error) + '</p>';
-  h += '<p>provenance</p><pre>' + esc(JSON.stringify(r.details, null, 1)) + '</pre>';
-  box.innerHTML = h; box.style.display = 'block';
+  if (r.error) add(box, 'p', r.error, 'fail');
+  add(box, 'p', 'provenance');
+  add(box, 'pre', JSON.stringify(r.details, null, 1));
+  box.style.display = 'block';
 }
 document.querySelectorAll('td.cell[data-cell]').forEach(td => td.addEventListener('click', () => show(td.dataset.cell)));
 """
+# The page runs its one script (allowed by its hash) and nothing else: no inline event handler,
+# no script from data, no network. Styles stay inline (matplotlib's SVG uses style attributes).
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    f"script-src 'sha256-{base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()}'"
+)
 
 
 def render(
@@ -91,20 +108,22 @@ def render(
     cells: dict[str, dict] = {}
     sections = [_section(i, key, m, cells, figures, drawings or {}) for i, (key, m) in enumerate(mats)]
     nav = "".join(
-        f'<li><a href="#{_anchor(i)}">{html.escape(spec)}</a> [{html.escape(suite)}] {_tally(m)}</li>'
+        f'<li><a href="#{_anchor(i)}">{html_text(spec)}</a> [{html_text(suite)}] {_tally(m)}</li>'
         for i, ((spec, suite), m) in enumerate(mats)
     )
     data = json.dumps(cells, sort_keys=True).replace("<", "\\u003c")  # no tag can start inside
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{html_text(CSP)}">'
         "<title>Mechanism report</title>"
         f"<style>{CSS}</style></head><body>\n"
         f"<h1>Mechanism report</h1>\n{_run_section(run or {}, records)}\n"
-        f"{_gate_section(records)}<nav><ul>{nav}</ul></nav>\n<p class=legend>{html.escape(LEGEND)}. "
+        f"{_gate_section(records)}<nav><ul>{nav}</ul></nav>\n<p class=legend>{html_text(LEGEND)}. "
         "Each cell shows the first check's value (where the claim is absent, the first failing check's); "
         f"{_carried_note(records)}hover for every check, click for its details.</p>\n"
         + "\n".join(sections)
         + _series_section((run or {}).get("series", []))
+        + _templates(drawings or {})
         + '\n<div id="details"></div>\n'
         f'<script type="application/json" id="cells">{data}</script>\n'
         f"<script>{SCRIPT}</script>\n</body></html>\n"
@@ -117,12 +136,13 @@ def _gate_section(records: list[dict]) -> str:
     for gate in gates(records):
         head = "".join(f"<th>{h}</th>" for h in HEADER)
         rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in gate["rows"]
+            "<tr>" + "".join(f"<td>{html_text(c)}</td>" for c in row) + "</tr>" for row in gate["rows"]
         )
-        reasons = "".join(f"<li><b>{html.escape(s)}</b>: {html.escape(r)}</li>" for s, r in gate["reasons"])
+        reasons = "".join(f"<li><b>{html_text(s)}</b>: {html_text(r)}</li>" for s, r in gate["reasons"])
         parts.append(
-            f'<section class="gate"><h2>Gate: {html.escape(gate["candidate"])} against {html.escape(gate["base"])}</h2>'
-            f'<table class="gate"><tr>{head}</tr>{rows}</table><p>{html.escape(gate["tally"])}</p><ul>{reasons}</ul></section>'
+            f'<section class="gate"><h2>Gate: {html_text(gate["candidate"])} against {html_text(gate["base"])}</h2>'
+            f'<p class="run">{html_text(gate["baseline"])}</p>'
+            f'<table class="gate"><tr>{head}</tr>{rows}</table><p>{html_text(gate["tally"])}</p><ul>{reasons}</ul></section>'
         )
     return "\n".join(parts)
 
@@ -132,9 +152,9 @@ def _series_section(series: list[dict]) -> str:
     if not series:
         return ""
     rows = "".join(
-        f"<tr><td>{html.escape(r['series'])}<br><small>{html.escape(r['spec'])}</small></td>"
-        f"<td>{html.escape(r['label'])}</td><td class={'ok' if r['holds'] else 'fail'}>{symbol(r)}</td>"
-        f"<td>{html.escape(r['summary'])}</td></tr>"
+        f"<tr><td>{html_text(r['series'])}<br><small>{html_text(r['spec'])}</small></td>"
+        f"<td>{html_text(r['label'])}</td><td class={'ok' if r['holds'] else 'fail'}>{symbol(r)}</td>"
+        f"<td>{html_text(r['summary'])}</td></tr>"
         for r in series_ordered(series)
     )
     return (
@@ -168,8 +188,10 @@ def _run_section(run: dict, records: list[dict]) -> str:
     for source in sources:
         command = " ".join(source.get("command", []))
         done = "complete" if source.get("complete", True) else "INCOMPLETE: some cells did not run"
-        where = f"{html.escape(source['path'])}: " if source.get("path") else ""
-        lines.append(f"{where}<code>{html.escape(command)}</code> ({done})")
+        if source.get("worker_crashed_on"):
+            done += "; a worker crashed while running " + ", ".join(source["worker_crashed_on"])
+        where = f"{html_text(source['path'])}: " if source.get("path") else ""
+        lines.append(f"{where}<code>{html_text(command)}</code> ({html_text(done)})")
     kept = sum(bool(r.get("carried")) for r in records)
     count = f"{len(records)} cells" + (f" ({kept} kept from the last run, not re-run)" if kept else "")
     return f'<section id="run" class="run">{count}. ' + "<br>".join(lines) + "</section>"
@@ -186,16 +208,16 @@ def _section(i: int, key: tuple[str, str], m: dict, cells: dict, drawn: dict, dr
         or '<p class="no-curve">No curve: no size of this claim has values at two or more training checkpoints.</p>'
     )
     return (
-        f'<section class="spec" id="{_anchor(i)}" data-spec="{html.escape(spec)}">'
-        f"<h2>{html.escape(spec)} v{html.escape(str(m['version']))} [{html.escape(suite)}]</h2>"
-        f'<p class="claim">{html.escape(m["claim"])}</p>'
+        f'<section class="spec" id="{_anchor(i)}" data-spec="{html_text(spec)}">'
+        f"<h2>{html_text(spec)} v{html_text(str(m['version']))} [{html_text(suite)}]</h2>"
+        f'<p class="claim">{html_text(m["claim"])}</p>'
         f"{_heatmap(i, m, cells, drawings)}<div class=curves>{figures}</div>{_emergence_table(m)}</section>"
     )
 
 
 def _heatmap(i: int, m: dict, cells: dict, drawings: dict) -> str:
     head = "".join(
-        f'<th title="{html.escape(tokens_text(_tokens_at(m, s)))}">{html.escape(column_label(s))}</th>'
+        f'<th title="{html_text(tokens_text(_tokens_at(m, s)))}">{html_text(column_label(s))}</th>'
         for s in m["steps"]
     )
     rows = []
@@ -209,7 +231,7 @@ def _heatmap(i: int, m: dict, cells: dict, drawings: dict) -> str:
             cell_id = f"{i}-{model}-{j}"
             cells[cell_id] = _details(record, drawings)
             tds.append(_cell(record, cell_id))
-        rows.append(f"<tr><th>{html.escape(model)}</th>{''.join(tds)}</tr>")
+        rows.append(f"<tr><th>{html_text(model)}</th>{''.join(tds)}</tr>")
     return f'<table class="heatmap"><tr><th>step</th>{head}</tr>{"".join(rows)}</table>'
 
 
@@ -229,8 +251,8 @@ def _cell(record: dict, cell_id: str) -> str:
         hover = f"not re-run: kept from {carried.get('run', 'the last run')}\n{hover}"
     mark = '<sup class="carried">↺</sup>' if carried else ""
     return (
-        f'<td class="{" ".join(classes)}" data-cell="{html.escape(cell_id)}" '
-        f'title="{html.escape(hover)}">{cell_symbol(record)}{mark}{value}</td>'
+        f'<td class="{" ".join(classes)}" data-cell="{html_text(cell_id)}" '
+        f'title="{html_text(hover)}">{cell_symbol(record)}{mark}{value}</td>'
     )
 
 
@@ -240,12 +262,12 @@ def _tokens_at(m: dict, step) -> int | None:
 
 def _emergence_table(m: dict) -> str:
     rows = [
-        f"<tr><td>{html.escape(model)}</td><td>{html.escape(str(step))}</td><td>{html.escape(str(tokens))}</td></tr>"
+        f"<tr><td>{html_text(model)}</td><td>{html_text(str(step))}</td><td>{html_text(str(tokens))}</td></tr>"
         for model, step, tokens in onset_rows(m)
     ]
     return (
         '<table class="emergence"><tr><th>size</th><th>emerges at step</th><th>tokens</th></tr>'
-        f"{''.join(rows)}</table><p class=legend>{html.escape(EMERGES_NOTE)}</p>"
+        f"{''.join(rows)}</table><p class=legend>{html_text(EMERGES_NOTE)}</p>"
     )
 
 
@@ -267,8 +289,9 @@ def _details(record: dict, drawings: dict) -> dict:
     provenance (weights digest, BOS, library versions), the task and its prompts' seed."""
     details = {k: record[k] for k in DETAIL_FIELDS if k in record}
     details.update(record.get("provenance", {}))
+    names = _template_ids(drawings)
     checks = [
-        {**c, "drawing": drawings[c["artifact"]]} if c.get("artifact") in drawings else c
+        {**c, "drawing": names[c["artifact"]]} if c.get("artifact") in names else c
         for c in record.get("checks", [])
     ]
     return {
@@ -282,6 +305,18 @@ def _details(record: dict, drawings: dict) -> dict:
         "error": record.get("error"),
         "details": details,
     }
+
+
+def _template_ids(drawings: dict) -> dict[str, str]:
+    """An element id per drawn artifact (the click panel clones the drawing from its template)."""
+    return {path: f"drawing-{i}" for i, path in enumerate(sorted(drawings))}
+
+
+def _templates(drawings: dict) -> str:
+    """Each circuit drawing once, inert until the panel clones it (``drawings.circuit_svg``
+    escapes every label it draws)."""
+    ids = _template_ids(drawings)
+    return "".join(f'\n<template id="{ids[path]}">{drawings[path]}</template>' for path in sorted(drawings))
 
 
 def strip_run_section(page: str) -> str:

@@ -5,6 +5,7 @@ per claim the matrix with each cell's headline value, the curves as SVG files ne
 from __future__ import annotations
 
 from .curves import shown_headline
+from .escape import md_text
 from .records import EMERGES_NOTE, LEGEND, cell_symbol, column_label, matrices, onset_rows, value_text
 from .series import markdown_table
 from .summary import gate_tables
@@ -18,11 +19,11 @@ def render(records: list[dict], images: dict[tuple, str], run: dict | None = Non
         parts += [gate, ""]
     for key, m in sorted(matrices(records).items()):
         spec, suite = key
-        parts += [f"## {spec} v{m['version']} ({suite})", "", m["claim"], ""]
+        parts += ["## " + md_text(f"{spec} v{m['version']} ({suite})"), "", md_text(m["claim"]), ""]
         parts += _value_table(m) + [""]
         for (s, u, _), path in sorted(images.items()):
             if (s, u) == key:
-                parts += [f"![{spec}: curve]({path})", ""]
+                parts += [f"![{md_text(spec)}: curve]({path})", ""]  # path: files._safe names
         parts += _emergence_table(m) + [""]
     parts.append(EMERGES_NOTE[0].upper() + EMERGES_NOTE[1:] + ".")
     series = (run or {}).get("series")
@@ -33,9 +34,11 @@ def render(records: list[dict], images: dict[tuple, str], run: dict | None = Non
 
 def _run_line(run: dict, n: int) -> str:
     sources = run.get("sources") or [run]
-    commands = "; ".join(f"`{' '.join(s.get('command', []))}`" for s in sources)
+    commands = "; ".join(md_text(" ".join(s.get("command", []))) for s in sources)
     complete = all(s.get("complete", True) for s in sources)
-    return f"{n} cells from {commands}" + ("" if complete else " (INCOMPLETE: some cells did not run)")
+    crashed = [nodeid for s in sources for nodeid in s.get("worker_crashed_on", [])]
+    line = f"{n} cells from {commands}" + ("" if complete else " (INCOMPLETE: some cells did not run)")
+    return line + (md_text(f"; a worker crashed while running {', '.join(crashed)}") if crashed else "")
 
 
 def _value_table(m: dict) -> list[str]:
@@ -49,10 +52,10 @@ def _value_table(m: dict) -> list[str]:
             line = shown_headline(record)
             value = "" if not line or line.get("value") is None else f" {value_text(line['value'])}"
             cells.append(cell_symbol(record) + value)
-        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+        lines.append(f"| {md_text(model)} | " + " | ".join(cells) + " |")
     return lines
 
 
 def _emergence_table(m: dict) -> list[str]:
     lines = ["| size | emerges at step | tokens |", "|---|---|---|"]
-    return lines + [f"| {model} | {step} | {tokens} |" for model, step, tokens in onset_rows(m)]
+    return lines + [f"| {md_text(model)} | {step} | {tokens} |" for model, step, tokens in onset_rows(m)]

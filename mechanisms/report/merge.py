@@ -9,10 +9,9 @@ report never silently mixes two measurements of one cell, nor two versions of on
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from .files import FORMAT
+from ..records_schema import RecordError, read_results
 
 # The fields that make two records of one cell the same measurement (timings and workers differ
 # between runs of the same thing and are not compared).
@@ -24,15 +23,12 @@ class MergeError(ValueError):
 
 
 def load(path: str | Path) -> dict:
+    """One results.json, checked whole (``records_schema``): a problem is one line naming the
+    file and field, and no cell of a broken file is merged."""
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise MergeError(f"{path}: cannot read a results.json ({exc})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
-        raise MergeError(f"{path}: not a pytest-mechanisms results.json (no 'cells' list)")
-    if document.get("format") != FORMAT:
-        raise MergeError(f"{path}: results format {document.get('format')!r}; this version reads {FORMAT}")
-    return document
+        return read_results(str(path))
+    except RecordError as exc:
+        raise MergeError(str(exc)) from None
 
 
 def cell_key(record: dict) -> tuple:
@@ -49,7 +45,16 @@ def merge(paths: list[str | Path]) -> tuple[list[dict], dict]:
         document = load(path)
         series.append((path, document.get("series", [])))
         sources.append(
-            {"path": path, "command": document.get("command", []), "complete": document.get("complete")}
+            {
+                "path": path,
+                "command": document.get("command", []),
+                "complete": document.get("complete"),
+                **(
+                    {"worker_crashed_on": document["worker_crashed_on"]}
+                    if "worker_crashed_on" in document
+                    else {}
+                ),
+            }
         )
         for record in document["cells"]:
             _same_version(versions, record, path)
@@ -88,11 +93,21 @@ def _merge_series(files: list[tuple[str, list[dict]]]) -> list[dict]:
 
 
 def _same_version(versions: dict, record: dict, path: str) -> None:
-    version, first = versions.setdefault(record["spec"], (record["spec_version"], path))
+    """One claim, one version and one digest of its task and checks (per suite: thresholds
+    may differ by suite): a spec edited without a new version is still another claim."""
+    ours = (record["spec_version"], record.get("spec_sha256"))
+    (version, digest), first = versions.setdefault((record["spec"], record["suite"]), (ours, path))
     if version != record["spec_version"]:
         raise MergeError(
             f"spec {record['spec']!r} is version {version} in {first} and version "
             f"{record['spec_version']} in {path}: one matrix cannot hold two versions of a claim"
+        )
+    if digest != record.get("spec_sha256"):
+        raise MergeError(
+            f"spec {record['spec']!r} v{version} [{record['suite']}] was measured with different "
+            f"tasks, checks or thresholds in {first} and {path} (spec_sha256 {digest} vs "
+            f"{record.get('spec_sha256')}): one matrix cannot hold two claims; give the edited spec "
+            "a new version"
         )
 
 

@@ -6,6 +6,7 @@ tables, so they agree with the verdict in ``results.json``.
 
 from __future__ import annotations
 
+from .escape import md_text, terminal_text
 from .records import column_label, tokens_text
 
 
@@ -61,7 +62,9 @@ def render_series(series: list[dict]) -> list[str]:
     lines = []
     for r in ordered(series):
         lines.append(
-            f"{symbol(r)} {r['series']}[{r['label']}] ({r['spec']} v{r['spec_version']}): {r['summary']}"
+            terminal_text(
+                f"{symbol(r)} {r['series']}[{r['label']}] ({r['spec']} v{r['spec_version']}): {r['summary']}"
+            )
         )
     return lines
 
@@ -71,5 +74,8 @@ def markdown_table(series: list[dict]) -> list[str]:
         return []
     lines = ["| claim | over | holds | measured |", "|---|---|---|---|"]
     for r in ordered(series):
-        lines.append(f"| {r['series']} ({r['spec']}) | {r['label']} | {symbol(r)} | {r['summary']} |")
+        claim, over, measured = (
+            md_text(x) for x in (f"{r['series']} ({r['spec']})", r["label"], r["summary"])
+        )
+        lines.append(f"| {claim} | {over} | {symbol(r)} | {measured} |")
     return lines

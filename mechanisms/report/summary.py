@@ -5,7 +5,9 @@ verdict), for a CI job summary (``$GITHUB_STEP_SUMMARY``), a pull-request commen
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
+from .escape import md_text
 from .records import value_text
 
 MARK = {"pass": "✅ pass", "fail": "❌ FAIL", "not required": "· not required", "error": "❌ ERROR"}
@@ -25,6 +27,7 @@ def gates(records: list[dict]) -> list[dict]:
     for model, rows in sorted(by_candidate.items()):
         failed = sum(1 for r in rows if _verdict(r) in ("fail", "error"))
         required = sum(1 for r in rows if (r.get("gate") or {}).get("required"))
+        judged = [r["gate"] for r in rows if r.get("gate")]
         reasons = [(r["spec"], reason) for r in rows for reason in (r.get("gate") or {}).get("reasons", [])]
         reasons += [
             (r["spec"], f"could not compare: {r.get('error')}") for r in rows if r.get("outcome") == "error"
@@ -32,29 +35,53 @@ def gates(records: list[dict]) -> list[dict]:
         out.append(
             {
                 "candidate": model,
-                "base": next((r["gate"]["base"] for r in rows if r.get("gate")), "its base"),
+                "base": next((g["base"] for g in judged), "its base"),
+                "baseline": _base_line(judged[0]) if judged else "",
                 "rows": [_row(r) for r in sorted(rows, key=lambda r: r["spec"])],
-                "tally": f"{failed} of {required} required claims failed."
-                if failed
-                else f"All {required} required claims kept.",
+                "tally": _tally(failed, required, len(judged)),
                 "reasons": reasons,
+                "nothing_to_gate": bool(judged) and not required,
             }
         )
     return out
 
 
-def gate_tables(records: list[dict]) -> str:
-    """Markdown for every candidate in ``records``; empty when the run gated nothing."""
+def gate_tables(records: list[dict], escape: Callable[[object], str] = md_text) -> str:
+    """Markdown for every candidate in ``records``; empty when the run gated nothing. Every
+    piece of text from a record passes through ``escape`` (``md_text``; the terminal passes
+    ``terminal_text``)."""
     parts = []
     for gate in gates(records):
-        parts += [f"### Mechanism gate: {gate['candidate']} against {gate['base']}", ""]
+        parts += [f"### Mechanism gate: {escape(gate['candidate'])} against {escape(gate['base'])}", ""]
+        if gate.get("baseline"):
+            parts += [escape(gate["baseline"]), ""]
         parts += ["| " + " | ".join(HEADER) + " |", "|---" * len(HEADER) + "|"]
-        parts += ["| " + " | ".join([*row[:-1], MARK[row[-1]]]) + " |" for row in gate["rows"]]
-        parts += ["", gate["tally"]]
+        parts += ["| " + " | ".join([*map(escape, row[:-1]), MARK[row[-1]]]) + " |" for row in gate["rows"]]
+        parts += ["", escape(gate["tally"])]
         if gate["reasons"]:
-            parts += [""] + [f"- **{spec}**: {reason}" for spec, reason in gate["reasons"]]
+            parts += [""] + [f"- **{escape(spec)}**: {escape(reason)}" for spec, reason in gate["reasons"]]
         parts.append("")
     return "\n".join(parts)
+
+
+def _tally(failed: int, required: int, judged: int) -> str:
+    if judged and not required:
+        return f"FAILED: the base holds none of the {judged} claims: nothing to gate."
+    return (
+        f"{failed} of {required} required claims failed."
+        if failed
+        else f"All {required} required claims kept."
+    )
+
+
+def _base_line(gate: dict) -> str:
+    """Which base the candidate was judged against: its id and revision and, for a stored
+    baseline, the file and its sha256 (a changed baseline shows in a pull request's summary)."""
+    line = f"base: {gate.get('base')} (revision {gate.get('base_revision') or 'none'})"
+    stored = gate.get("baseline")
+    return line + (
+        f"; baseline {stored['path']}, sha256 {stored['sha256']}" if stored else "; measured in this run"
+    )
 
 
 def _verdict(record: dict) -> str:

@@ -332,6 +332,30 @@ CHECK_KINDS = {
         "min_mlp_boost) and a head feeding them attends to YY (arXiv 2407.10827, section 4.7)",
     ),
 }
+# The spec field a check kind's headline value is judged against, and the kinds whose verdict is
+# exactly that rule (value op threshold); for the others holding implies the rule. A stored
+# baseline's verdicts are re-derived from these (gate/baseline.py: a tampered verdict is refused).
+HEADLINE_THRESHOLD = {
+    "behaviour": ("min", "max"),
+    "heads": ("min",),
+    "ablation": ("min_drop",),
+    "path": ("min_damage",),
+    "share": ("min",),
+}
+HEADLINE_DECIDES = ("behaviour", "ablation", "share")
+
+
+def headline_decides(kind: str, fields: dict) -> bool:
+    """Whether a check's verdict is exactly its headline rule. A ``heads`` check by a score with
+    ``min`` holds iff its ``at_least``-th best score is >= min (unless ``top`` keeps fewer)."""
+    if kind == "heads":
+        need = fields.get("at_least", 1)
+        return (
+            "score" in fields and "min" in fields and "ids" not in fields and fields.get("top", need) >= need
+        )
+    return kind in HEADLINE_DECIDES
+
+
 ABLATIONS = ("zero", "mean", "interchange", "resample")
 
 # Claims over a series of cells (``across:`` in a spec): each becomes a test item of its own,

@@ -125,8 +125,8 @@ def test_an_extra_model_is_judged_against_its_base(project):
 
 def test_bad_option_values_are_reported(project):
     result = project.runpytest_subprocess("--checkpoints=step3")
-    result.stdout.fnmatch_lines(["*step3 is not a checkpoint of this suite (nearest: step2)*"])
-    assert result.ret == 1
+    result.stderr.fnmatch_lines(["*step3 is not a checkpoint of this suite (nearest: step2)*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 
 def test_k_selects_cells(project):

@@ -3,6 +3,7 @@ whole run's report, conflicts are refused, progress lines appear where a run wai
 works in headless Chromium (console clean, every claim's heatmap and curve drawn)."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -174,5 +175,41 @@ def test_the_browser_check_catches_a_broken_page(runs, tmp_path):
     broken = broken.replace("</body>", "<script>undefinedFunction()</script></body>")
     (tmp_path / "broken.html").write_text(broken)
     seen = inspect_report(tmp_path / "broken.html")
-    assert any("undefinedFunction" in p for p in seen.problems), seen.problems
+    # the page's Content-Security-Policy refuses a script that is not its own, and says so
+    assert any("Content Security Policy" in p for p in seen.problems), seen.problems
     assert any(p.endswith("no heatmap drawn") for p in seen.problems), seen.problems
+    unguarded = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", broken)
+    (tmp_path / "unguarded.html").write_text(unguarded)
+    seen = inspect_report(tmp_path / "unguarded.html")
+    assert any("undefinedFunction" in p for p in seen.problems), seen.problems
+
+
+def test_hostile_strings_in_a_shard_stay_text_in_headless_chromium(tmp_path):
+    """A results.json from elsewhere whose names, claim and summaries are markup and script:
+    the page shows them as text (no console error, no element the page never draws, no handler
+    run), with the details panel opened on a hostile cell."""
+    chromium_or_skip()
+    from mechanisms.report.browser import inspect_report
+
+    payloads = [
+        "<img src=x onerror=window.__injected=1>",
+        "</script><script>window.__injected=1</script>",
+        '"><svg onload=window.__injected=1>',
+    ]
+    document = json.loads((ROOT / "fixtures" / "records" / "gate.results.json").read_text())
+    for i, cell in enumerate(document["cells"]):
+        payload = payloads[i % len(payloads)]
+        cell.update(spec=f"{cell['spec']}{payload}", model=payload, claim=payload)
+        for check in cell["checks"]:
+            check.update(summary=payload, check=payload)
+    shard = tmp_path / "shard.json"
+    shard.write_text(json.dumps(document))
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "mechanisms.report", str(shard), "-o", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = inspect_report(out / "report.html")
+    assert seen.claims == len(document["cells"]) and seen.problems == [], seen.problems

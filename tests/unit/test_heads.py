@@ -11,8 +11,12 @@ from mechanisms.scheduling import split_groups
 
 def fake_run(patterns, **data):
     rows = [[0] * patterns.shape[-1]] * patterns.shape[1]  # full-width prompts, no padding
+    prompts = SimpleNamespace(tokens=rows, **data)
     return SimpleNamespace(
-        task_name="repeated_tokens", patterns=lambda: patterns, data=SimpleNamespace(tokens=rows, **data)
+        task_name="repeated_tokens",
+        patterns=lambda: patterns,
+        pattern_sum=lambda reduce: reduce(patterns, prompts),  # one batch: TaskRun.pattern_sum
+        data=prompts,
     )
 
 
@@ -82,10 +86,12 @@ def test_previous_token_score_reads_each_prompt_to_its_own_end():
         p[0, :, 1, q, q - 1] = 1.0  # ... but head 1 to the previous token
     p[0, 1, 1, 4:] = 0.0  # prompt 1 is 4 tokens long: at its padding head 1 looks at position 0
     p[0, 1, 1, 4:, 0] = 1.0
+    prompts = SimpleNamespace(tokens=[[5] * 6, [5] * 4], span=0, start=0)
     run = SimpleNamespace(
         task_name="ioi",
         patterns=lambda: p,
-        data=SimpleNamespace(tokens=[[5] * 6, [5] * 4], span=0, start=0),
+        pattern_sum=lambda reduce: reduce(p, prompts),
+        data=prompts,
         vocab=SimpleNamespace(prepend_bos=True),
     )
     scores = heads.previous_token_score(run)

@@ -1,5 +1,7 @@
 """Reports from records: matrices, emergence, report.html, report.md, merging (no model)."""
 
+import base64
+import hashlib
 import json
 import os
 
@@ -124,7 +126,16 @@ def test_a_shards_version_and_step_are_text_not_markup():
     page = report_html.render([one])
     assert evil not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     script = page.split("<script>")[1]
-    assert "esc(r.spec_version)" in script  # the click panel escapes it too
+    assert "innerHTML" not in script and "textContent = String(text)" in script  # the panel: text nodes
+
+
+def test_the_page_allows_only_its_own_script():
+    page = report_html.render(run_records())
+    policy = page.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0]
+    digest = base64.b64encode(hashlib.sha256(report_html.SCRIPT.encode()).digest()).decode()
+    assert f"script-src &#x27;sha256-{digest}&#x27;" in policy and "default-src &#x27;none&#x27;" in policy
+    assert f"<script>{report_html.SCRIPT}</script>" in page  # the hash is of the script as inlined
+    assert " onclick=" not in page and " onerror=" not in page
 
 
 def test_write_reports_writes_every_file_readable_by_others(tmp_path):
@@ -176,7 +187,7 @@ def test_merge_refuses_two_versions_of_one_claim_and_non_results(tmp_path):
     with pytest.raises(MergeError, match=r"version 1 in .*a\.json and version 2 in .*b\.json"):
         merge([a, b])
     (tmp_path / "x.json").write_text("[1, 2]")
-    with pytest.raises(MergeError, match=r"x\.json: not a pytest-mechanisms results\.json"):
+    with pytest.raises(MergeError, match=r"x\.json: a list, expected an object"):
         merge([tmp_path / "x.json"])
 
 
