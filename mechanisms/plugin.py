@@ -169,7 +169,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "report_dir": report_directory(config),  # circuits are saved there, by the worker that finds them
     }
     config.stash[_items.PLAN_KEY] = plan = Plan(config)
-    if workers is None and any(config.getoption(name) != default for name, default in PLAN_OPTIONS.items()):
+    if workers is None and _plan_options_given(config):
         plan.cells  # noqa: B018  options given: a bad value is one usage error now, not one per spec file
         if plan.error:
             raise pytest.UsageError(str(plan.error))
@@ -243,6 +243,11 @@ PLAN_OPTIONS: dict[str, Any] = {
     "baseline": None,
     "update_baseline": None,
 }
+
+
+def _plan_options_given(config: pytest.Config) -> bool:
+    """Whether the command line sets an option of the plan: the user means to run specs."""
+    return any(config.getoption(name) != default for name, default in PLAN_OPTIONS.items())
 
 
 def _wait_seconds(text: str) -> float:
@@ -404,8 +409,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     if config.getoption("mech_report"):
         _check_writable(config.getoption("mech_report"))
-    if config.getoption("mech_report") or os.path.isdir(report_directory(config)):
-        _lock(config)  # a project that never wrote reports gets no lock until it writes one
+    if config.getoption("mech_report") or _plan_options_given(config):
+        _lock(config)  # else when spec cells are collected (a plain pytest run never locks)
     if config.getoption("baseline"):
         _check_baseline(config)
 
@@ -463,6 +468,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         session.config.stash[EXPECTED_KEY] = n_cells
         if n_cells or session.config.stash.get(_items.INVALID_KEY, []):
             session.config.stash[USED_KEY] = True
+            if n_cells and not session.config.option.collectonly:
+                _lock(session.config)  # before the first cell (under xdist: when reports are written)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -494,6 +501,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     used = bool(records) or config.stash.get(USED_KEY, False) or bool(config.getoption("mech_report"))
     if hasattr(config, "workerinput") or not used or config.option.collectonly:
         return  # --collect-only measures nothing: the last run's reports stay
+    if exitstatus == pytest.ExitCode.USAGE_ERROR:
+        return  # stopped before any cell (a bad option, a locked report folder)
     from .report.files import write_reports
     from .scheduling import split_groups
 

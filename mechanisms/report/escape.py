@@ -17,9 +17,10 @@ from __future__ import annotations
 import html
 import re
 
-# CommonMark lets any ASCII punctuation be backslash-escaped; these can start markup (links and
-# images need "[", headings and lists only matter at a line start, which data never is) or end a cell.
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|&~])")
+# CommonMark lets any ASCII punctuation be backslash-escaped; these can start markup (a tag needs
+# "<", links and images "["; headings, lists and quotes only matter at a line start, which data
+# never is) or end a table cell.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<|&~])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

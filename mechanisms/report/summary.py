@@ -108,8 +108,10 @@ def _decisive(gate: dict) -> dict:
 
 
 def _value(row: dict, side: str) -> str:
+    if "name" not in row:
+        return ""
     value = row.get(side)
-    return "" if value is None else f"{row['name']} {value_text(value)}"
+    return f"{row['name']} " + ("n/a" if value is None else value_text(value))  # n/a: nothing measured
 
 
 def _change(row: dict) -> str:
@@ -119,7 +121,7 @@ def _change(row: dict) -> str:
 
 def _headline_change(row: dict) -> str:
     if row.get("base") is None or row.get("candidate") is None:
-        return ""
+        return "no value to compare" if row else ""
     delta = row["candidate"] - row["base"]
     tolerance = row["tolerance"]
     if tolerance["relative"] and row["base"]:
