@@ -167,6 +167,7 @@ def pythia(report: dict, size: str, hub: Path, deadline: float) -> None:
     from mechanisms.measure.evaluation import load_cell_model
     from mechanisms.measure.runs import task_run
     from mechanisms.models.cache import MODELS
+    from mechanisms.run_options import RunOptions
     from mechanisms.tools.random_init import write_random_pythia
 
     out = report.setdefault(f"pythia-{size}", {})
@@ -177,7 +178,7 @@ def pythia(report: dict, size: str, hub: Path, deadline: float) -> None:
     write_random_pythia(size, hub, steps=(143000,))
     out["random_init_seconds"] = round(time.perf_counter() - start, 1)
     cell = model_cell(f"pythia-{size}", 143000, suite="pythia")
-    options = {"device": DEVICE, "threads": 8}
+    options = RunOptions(device=DEVICE, threads=8)
     model: dict = {}
 
     def boot() -> dict:

@@ -49,8 +49,9 @@ def measure_spec(
             f"{', '.join(spec.applies_to)})"
         )
     from .measure.evaluation import base_record, measure
+    from .run_options import RunOptions
 
-    options = {"threads": threads, "device": device, "allow_download": allow_download, "memory": memory_gib}
+    options = RunOptions(threads=threads, device=device, allow_download=allow_download, memory_gib=memory_gib)
     return {**base_record(spec, cell), **measure(spec, cell, options)}
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .keys import OPTIONS_KEY, PLAN_KEY
+from .keys import BASES_KEY, OPTIONS_KEY, PLAN_KEY
 from .series import series_items
 from .spec.loader import Spec, SpecError, load_spec
 
@@ -182,14 +182,16 @@ class SpecItem(pytest.Item):
         from .cellstore import CellStore
         from .measure.evaluation import series_entry
 
-        store = CellStore(self.config.stash[OPTIONS_KEY]["cellstore"])
+        store = CellStore(self.config.stash[OPTIONS_KEY].cellstore)
         store.put(self.spec.id, self.cell.label, series_entry(record, circuits))
 
     def _base(self) -> dict:
         from .gate.bases import base_for
 
-        options = self.config.stash[OPTIONS_KEY]
-        return base_for(self.spec, self.cell.suite, options.get("baseline"), self._measure_base)
+        bases = self.config.stash.setdefault(BASES_KEY, {})
+        return base_for(
+            self.spec, self.cell.suite, self.config.stash[OPTIONS_KEY].baseline, self._measure_base, bases
+        )
 
     def _measure_base(self) -> dict:
         """The base's cell of this spec, measured here because its own item did not run first
@@ -223,9 +225,7 @@ class SpecItem(pytest.Item):
         """The record for the controller (JSON in JUnit too) and, for a gate's base, for the
         candidates measured after it on this worker."""
         if self.cell.role == "base":
-            from .gate.bases import IN_RUN
-
-            IN_RUN[self.spec.id] = record
+            self.config.stash.setdefault(BASES_KEY, {})[self.spec.id] = record
         self.user_properties.append((RECORD_KEY, json.dumps(record, sort_keys=True)))
         if "gate" in record:
             self.user_properties.append((GATE_KEY, json.dumps(record["gate"], sort_keys=True)))

@@ -1,9 +1,12 @@
-"""Where the plugin keeps a run's state on ``config.stash``, shared by the item modules."""
-
-from typing import Any
+"""What the spec and series items read from the run (on ``config.stash``, set by ``session.py``):
+its plan, the options it measures under, and the gate bases measured in this process."""
 
 import pytest
 
-PLAN_KEY: pytest.StashKey[Any] = pytest.StashKey()  # the run's cells (mechanisms.plugin.Plan)
-# measuring options: threads, device, allow_download, report_dir, cellstore, wait
-OPTIONS_KEY: pytest.StashKey[dict] = pytest.StashKey()
+from .plan.run_plan import RunPlan
+from .run_options import RunOptions
+
+PLAN_KEY: pytest.StashKey[RunPlan] = pytest.StashKey()
+OPTIONS_KEY: pytest.StashKey[RunOptions] = pytest.StashKey()
+# spec id -> the base's record, measured by this process (a worker measures a gate's base first)
+BASES_KEY: pytest.StashKey[dict[str, dict]] = pytest.StashKey()

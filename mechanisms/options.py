@@ -1,5 +1,6 @@
 """Command-line options whose values are paths: where they can be written (``output_problem``,
-checked before anything is measured), and the one way they can mislead pytest.
+``file_options_problem``, ``folder_problem``: checked before anything is measured), and the one
+way they can mislead pytest.
 
 pytest picks the rootdir and reads ``pytest.ini`` (``testpaths``, ``addopts``) before it knows
 any plugin's options, so in ``--model /tmp/ft`` it takes ``/tmp/ft`` for a test path: the ini
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 PATH_OPTIONS = (
     "--mech-report",
@@ -60,4 +63,27 @@ def output_problem(path: str) -> str | None:
         return f"its folder {folder} is not writable"
     if os.path.lexists(path) and not os.path.isfile(path):
         return "exists and is not a regular file"
+    return None
+
+
+def file_options_problem(option: Callable[[str], Any]) -> str | None:
+    """The first file option (``--update-baseline``, ``--mech-summary``) that cannot be written,
+    as one line; ``option(name)`` reads an option's value."""
+    for name in ("update_baseline", "mech_summary"):
+        value = option(name)
+        problem = output_problem(value) if value else None
+        if problem:
+            return f"--{name.replace('_', '-')}={value}: {problem}"
+    return None
+
+
+def folder_problem(directory: str) -> str | None:
+    """Why the report folder ``directory`` cannot be written (created if missing); None: it can."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with open(os.path.join(directory, ".write-test"), "w"):
+            pass
+        os.remove(os.path.join(directory, ".write-test"))
+    except OSError as exc:
+        return f"--mech-report={directory}: cannot write there ({exc.strerror or exc})"
     return None

@@ -31,10 +31,10 @@ from .keys import OPTIONS_KEY
 
 if TYPE_CHECKING:
     from .plan.cells import Cell
+    from .run_options import RunOptions
     from .spec.loader import SeriesClaim, Spec
 
 SERIES_KEY = "mechanisms.series"  # the user_properties key that carries a series record
-DEFAULT_WAIT = 900.0
 
 
 class SeriesMismatch(Exception):
@@ -136,7 +136,7 @@ class SeriesItem(pytest.Item):
         from .cellstore import CellStore
 
         options = self.config.stash[OPTIONS_KEY]
-        store = CellStore(options["cellstore"])
+        store = CellStore(options.cellstore)
         selected = {  # this spec's cell items in this run (SpecItems; they import this module)
             item.cell.label
             for item in self.session.items
@@ -153,7 +153,7 @@ class SeriesItem(pytest.Item):
                 here.append(cell.label)
             entries[cell.label] = entry
         theirs = [c.label for c in cells if c.label in selected]
-        patience = options.get("wait", DEFAULT_WAIT) if hasattr(self.config, "workerinput") else 0.0
+        patience = options.wait if hasattr(self.config, "workerinput") else 0.0
         found, missing = store.wait(self.spec.id, theirs, patience)
         if missing:
             raise SeriesIncomplete(
@@ -265,7 +265,7 @@ class SeriesItem(pytest.Item):
         return self.path, self.claim.line - 1, f"{self.claim.name}[{self.label}]"
 
 
-def _measure_entry(spec: Spec, cell: Cell, options: dict) -> dict:
+def _measure_entry(spec: Spec, cell: Cell, options: RunOptions) -> dict:
     """A cell this run did not select, measured here for the series (never stored elsewhere)."""
     from .measure.evaluation import measure, series_entry
 

@@ -8,19 +8,21 @@ from collections.abc import Callable
 
 from . import baseline
 
-# spec id -> the base's record, filled when the base's cell runs in this process
-IN_RUN: dict[str, dict] = {}
-
 
 class GateError(Exception):
     """A candidate that cannot be compared with its base; the message says why and what to do."""
 
 
 def base_for(
-    spec, suite: str, baseline_path: str | None, measure_base: Callable[[], dict] | None = None
+    spec,
+    suite: str,
+    baseline_path: str | None,
+    measure_base: Callable[[], dict] | None = None,
+    in_run: dict[str, dict] | None = None,
 ) -> dict:
-    """The base's record (or baseline entry) for ``spec``, or a ``GateError``. ``measure_base``
-    measures the base's cell of ``spec`` when it has not run here."""
+    """The base's record (or baseline entry) for ``spec``, or a ``GateError``. ``in_run`` holds
+    the bases measured in this process (spec id -> record); ``measure_base`` measures the base's
+    cell of ``spec`` when it has not run here (and the result joins ``in_run``)."""
     if baseline_path:
         document = baseline.load(baseline_path)
         entry = document["claims"].get(spec.id)
@@ -45,9 +47,10 @@ def base_for(
             "baseline": {"path": baseline_path, "sha256": document["sha256"]},
             "tokenizer_sha256": document["base"].get("tokenizer_sha256"),
         }
-    record = IN_RUN.get(spec.id)
+    in_run = {} if in_run is None else in_run
+    record = in_run.get(spec.id)
     if record is None and measure_base is not None:
-        record = IN_RUN[spec.id] = measure_base()
+        record = in_run[spec.id] = measure_base()
     if record is None:
         raise GateError("this claim has no base in this run (no --baseline-model): nothing to compare with")
     if record.get("outcome") == "error":

@@ -19,32 +19,33 @@ from .runs import task_run
 
 if TYPE_CHECKING:
     from ..plan.cells import Cell
+    from ..run_options import RunOptions
     from ..spec.loader import Spec
 
 
-def load_cell_model(cell: Cell, options: dict) -> LoadedModel:
-    configure_torch(options.get("threads"))
+def load_cell_model(cell: Cell, options: RunOptions) -> LoadedModel:
+    configure_torch(options.threads)
     model = MODELS.get(
         (cell.model_id, cell.revision),
         lambda: boot(
             cell.model_id,
             cell.revision,
             cell.prepend_bos,
-            options.get("allow_download", False),
-            options.get("device", "cpu"),
+            options.allow_download,
+            options.device,
         ),
     )
     if model.memory_budget is None:
-        model.memory_budget = budget_bytes(options.get("memory"), options.get("device", "cpu"))
+        model.memory_budget = budget_bytes(options.memory_gib, options.device)
     return model
 
 
-def measure(spec: Spec, cell: Cell, options: dict, circuits: dict[int, dict] | None = None) -> dict:
+def measure(spec: Spec, cell: Cell, options: RunOptions, circuits: dict[int, dict] | None = None) -> dict:
     """Run every check of ``spec`` on ``cell``; the claim holds when all checks hold. A
     ``circuits`` dict receives each circuit check's members (index -> ``circuit_members``), for
     claims across cells; the record keeps only the artifact's path."""
     start, loads = time.perf_counter(), MODELS.loads
-    reset_peak(options.get("device", "cpu"))
+    reset_peak(options.device)
     model = load_cell_model(cell, options)
     run = task_run(model, spec.task, spec.params_for(cell.suite))
     checks = []
@@ -77,15 +78,15 @@ def measure(spec: Spec, cell: Cell, options: dict, circuits: dict[int, dict] | N
         "checks": checks,
         "seconds": round(time.perf_counter() - start, 3),
         "loaded_model": MODELS.loads > loads,  # this cell booted the model (once per run and worker)
-        "memory": {**peak_memory(options.get("device", "cpu")), "budget_gib": round(run.budget / 2**30, 2)},
+        "memory": {**peak_memory(options.device), "budget_gib": round(run.budget / 2**30, 2)},
         "provenance": {
             "model_path": model.path,
             "weights_sha256": model.weights_sha256,
             "tokenizer_sha256": model.tokenizer_sha256,
             "dtype": "float32",
-            "device": options.get("device", "cpu"),
+            "device": options.device,
             "prepend_bos": model.prepend_bos,
-            "threads": options.get("threads"),
+            "threads": options.threads,
             **dict(library_versions()),
         },
     }
@@ -102,10 +103,10 @@ def _on_device(run: Any, check: Any, fields: dict) -> Any:
         return check(run, fields)
 
 
-def save_artifact(document: dict, spec: Spec, cell: Cell, index: int, options: dict) -> str | None:
+def save_artifact(document: dict, spec: Spec, cell: Cell, index: int, options: RunOptions) -> str | None:
     """Write a check's artifact (a circuit) as ``circuits/<spec>/<cell>[.<check>].json`` under the
     run's report directory; return that path relative to it (None when the run keeps no files)."""
-    directory = options.get("report_dir")
+    directory = options.report_dir
     if not directory:
         return None
     relative = os.path.join("circuits", spec.id, f"{cell.label}{f'.{index}' if index else ''}.json")

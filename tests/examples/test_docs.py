@@ -9,6 +9,7 @@ import pytest
 
 from mechanisms.measure.evaluation import measure
 from mechanisms.plan.cells import suite_cells
+from mechanisms.run_options import RunOptions
 from mechanisms.spec import registry
 from mechanisms.spec.loader import parse_spec
 
@@ -27,7 +28,7 @@ def cell_for(spec):
 @pytest.mark.parametrize("text", EXAMPLES, ids=lambda t: re.search(r"id: (\S+)", t).group(1))
 def test_example_validates_and_measures(text):
     spec = parse_spec(text, DOC)
-    record = measure(spec, cell_for(spec), {})
+    record = measure(spec, cell_for(spec), RunOptions())
     assert record["checks"] and all("summary" in c for c in record["checks"])
 
 
@@ -35,7 +36,7 @@ def test_induction_examples_hold_on_the_trained_zoo():
     by_id = {parse_spec(t, DOC).id: parse_spec(t, DOC) for t in EXAMPLES}
     cell = suite_cells("zoo", "zoo-890k", "final")[0]
     for name in ("doc-ablation", "doc-fixed-heads", "doc-behaviour"):
-        assert measure(by_id[name], cell, {})["holds"], name
+        assert measure(by_id[name], cell, RunOptions())["holds"], name
 
 
 def test_the_roles_table_is_the_registrys():

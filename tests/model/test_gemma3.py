@@ -8,6 +8,7 @@ import pytest
 
 from mechanisms.measure.evaluation import measure
 from mechanisms.plan.cells import suite_cells
+from mechanisms.run_options import RunOptions
 from mechanisms.spec.loader import load_spec
 
 pytestmark = [
@@ -26,5 +27,5 @@ SPECS = [
 def test_claims_on_gemma3_match_expectations(spec):
     cell = suite_cells("gemma3", None, "final")[0]
     assert cell.prepend_bos  # Gemma collapses without BOS
-    record = measure(spec, cell, {})
+    record = measure(spec, cell, RunOptions())
     assert record["holds"] == spec.expected("gemma3", cell.size, None), record["checks"]

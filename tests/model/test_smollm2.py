@@ -8,6 +8,7 @@ import pytest
 
 from mechanisms.measure.evaluation import measure
 from mechanisms.plan.cells import Cell, suite_cells
+from mechanisms.run_options import RunOptions
 from mechanisms.spec.loader import load_spec
 
 pytestmark = [
@@ -58,7 +59,7 @@ def test_architecture_has_grouped_query_attention(real_cell):
     from mechanisms.measure.evaluation import load_cell_model
     from mechanisms.measure.heads import ov_weights
 
-    model = load_cell_model(real_cell, {})
+    model = load_cell_model(real_cell, RunOptions())
     cfg = model.bridge.cfg
     assert (cfg.n_layers, cfg.n_heads, cfg.n_key_value_heads) == (30, 9, 3)
     w_v, _, w_o = ov_weights(model, 0, 8)  # query head 8 reads key/value head 2
@@ -68,7 +69,7 @@ def test_architecture_has_grouped_query_attention(real_cell):
 
 @pytest.mark.parametrize("spec", SMOLLM2_SPECS, ids=lambda s: _spec(s).id)
 def test_claims_on_the_real_model_match_expectations(spec, real_cell):
-    record = measure(spec, real_cell, {})
+    record = measure(spec, real_cell, RunOptions())
     assert record["holds"] == spec.expected("smollm2", real_cell.size, None), record["checks"]
 
 
@@ -78,7 +79,7 @@ def test_claims_on_the_real_model_match_expectations(spec, real_cell):
     ids=lambda s: _spec(s).id,
 )
 def test_every_holding_claim_fails_on_random_weights(spec, random_cell):
-    record = measure(spec, random_cell, {})
+    record = measure(spec, random_cell, RunOptions())
     assert record["holds"] is False, record["checks"]
 
 
@@ -89,7 +90,9 @@ def test_name_movers_raise_io_where_the_zoo_suppresses_s(real_cell):
     from mechanisms.measure.evaluation import load_cell_model
     from mechanisms.measure.runs import task_run
 
-    run = task_run(load_cell_model(real_cell, {}), "ioi", {"n_prompts": 70, "templates": "paper", "seed": 0})
+    run = task_run(
+        load_cell_model(real_cell, RunOptions()), "ioi", {"n_prompts": 70, "templates": "paper", "seed": 0}
+    )
     movers, _ = select_heads(run, {"role": "name_movers"})
     assert len(movers) >= 4
     assert all(run.head_scores("s_suppression")[head] == 0 for head in movers), movers

@@ -163,9 +163,9 @@ def test_space_form_path_options_are_caught_only_where_they_mislead(tmp_path):
 
 
 def test_an_extra_model_judged_by_no_size_says_why(tmp_path):
-    from mechanisms.plugin import _extra_model_lines
+    from mechanisms.report.terminal import extra_model_lines
 
-    lines = _extra_model_lines(
+    lines = extra_model_lines(
         [
             {"extra_model": True, "model": "org/variant", "derived_from": None},
             {"extra_model": True, "model": str(tmp_path), "derived_from": None},
