@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .catalogue.suites import SUITE_NAMES, get_suite
 from .plan.cells import Cell, extra_cell, suite_cells
-from .plan.suites import SUITE_NAMES, get_suite
 from .spec.loader import Spec, load_spec, parse_spec
 
 

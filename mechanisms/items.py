@@ -150,14 +150,14 @@ class SpecItem(pytest.Item):
             self.add_marker(getattr(pytest.mark, mark))
 
     def runtest(self) -> None:
-        from .measure.evaluation import base_record, measure
+        from .measure.evaluation import base_record
 
         record = base_record(self.spec, self.cell)
         record["group"] = self.cell.group
         circuits: dict[int, dict] = {}  # the cell's circuits, for the spec's series items only
         try:
             base = self._base() if self.cell.role == "candidate" else None  # before measuring
-            record.update(measure(self.spec, self.cell, self.config.stash[OPTIONS_KEY], circuits))
+            record.update(self._measure(self.cell, circuits))
             if record["outcome"] == "error":  # non-finite values: an error, never a verdict
                 raise MeasurementError(record["error"])
             if self.cell.role == "base" and circuits:
@@ -174,6 +174,15 @@ class SpecItem(pytest.Item):
             self._share(record, circuits)
         self._keep(record)
         self._judge(record)
+
+    def _measure(self, cell: Cell, circuits: dict[int, dict]) -> dict:
+        """``cell`` measured under the run's options; its circuits saved in the report folder."""
+        from .measure.evaluation import measure
+        from .report.artifacts import artifact_saver
+
+        options = self.config.stash[OPTIONS_KEY]
+        saver = artifact_saver(self.spec.id, cell, options.report_dir)
+        return measure(self.spec, cell, options, circuits, saver)
 
     def _share(self, record: dict, circuits: dict[int, dict]) -> None:
         """Leave the cell's verdicts and circuits for the spec's series items (``series.py``)."""
@@ -197,13 +206,13 @@ class SpecItem(pytest.Item):
         """The base's cell of this spec, measured here because its own item did not run first
         (deselected by ``-k`` or ``--lf``)."""
         from .gate.bases import circuit_edges
-        from .measure.evaluation import base_record, measure
+        from .measure.evaluation import base_record
 
         base = next(c for c in self.config.stash[PLAN_KEY].cells if c.role == "base")
         circuits: dict[int, dict] = {}
         record = {
             **base_record(self.spec, base),
-            **measure(self.spec, base, self.config.stash[OPTIONS_KEY], circuits),
+            **self._measure(base, circuits),
         }
         return {**record, "circuit_edges": circuit_edges(circuits)}
 

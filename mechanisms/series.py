@@ -106,8 +106,8 @@ class SeriesItem(pytest.Item):
         cells = self.cells
         selection = self.claim.fields.get("checkpoints")
         if selection:
-            from .plan.checkpoints import select_steps
-            from .plan.suites import get_suite
+            from .catalogue.checkpoints import select_steps
+            from .catalogue.suites import get_suite
 
             suite = get_suite(self.suite)
             wanted = {
@@ -268,11 +268,14 @@ class SeriesItem(pytest.Item):
 def _measure_entry(spec: Spec, cell: Cell, options: RunOptions) -> dict:
     """A cell this run did not select, measured here for the series (never stored elsewhere)."""
     from .measure.evaluation import measure, series_entry
+    from .report.artifacts import artifact_saver
 
     circuits: dict[int, dict] = {}
     record: dict = {"step": cell.step, "tokens": cell.tokens}
     try:
-        record.update(measure(spec, cell, options, circuits))
+        record.update(
+            measure(spec, cell, options, circuits, artifact_saver(spec.id, cell, options.report_dir))
+        )
     except Exception as exc:
         record.update(holds=None, error=f"{type(exc).__name__}: {exc}")
     return series_entry(record, circuits)

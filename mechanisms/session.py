@@ -132,9 +132,9 @@ class MechanismSession:
 
     def _check_baseline(self, path: str) -> None:
         """A stored baseline made under other conditions stops the run, naming what changed."""
+        from .catalogue.suites import get_suite
         from .gate.baseline import BaselineError, load, rerecord_hint, run_key_changes
         from .models.loading import library_versions
-        from .plan.suites import get_suite
 
         try:
             document = load(path)

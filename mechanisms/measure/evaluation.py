@@ -4,13 +4,11 @@ every check, and return a JSON-ready record with the measured values and their p
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import replace
 from ..models.cache import MODELS
 from ..models.loading import LoadedModel, boot, configure_torch, library_versions
 from ..spec import registry
@@ -40,10 +38,20 @@ def load_cell_model(cell: Cell, options: RunOptions) -> LoadedModel:
     return model
 
 
-def measure(spec: Spec, cell: Cell, options: RunOptions, circuits: dict[int, dict] | None = None) -> dict:
+SaveArtifact = Callable[[dict, int], "str | None"]  # (document, check index) -> its path, or None
+
+
+def measure(
+    spec: Spec,
+    cell: Cell,
+    options: RunOptions,
+    circuits: dict[int, dict] | None = None,
+    save_artifact: SaveArtifact | None = None,
+) -> dict:
     """Run every check of ``spec`` on ``cell``; the claim holds when all checks hold. A
     ``circuits`` dict receives each circuit check's members (index -> ``circuit_members``), for
-    claims across cells; the record keeps only the artifact's path."""
+    claims across cells. ``save_artifact`` writes a check's artifact (a circuit; the report
+    stage's ``report/artifacts.py``) and the record keeps only its path."""
     start, loads = time.perf_counter(), MODELS.loads
     reset_peak(options.device)
     model = load_cell_model(cell, options)
@@ -59,7 +67,8 @@ def measure(spec: Spec, cell: Cell, options: RunOptions, circuits: dict[int, dic
             "headline": _plain(result.headline),
         }
         if result.artifact is not None:
-            entry["artifact"] = save_artifact(result.artifact, spec, cell, check.index, options)
+            document = _plain(result.artifact)
+            entry["artifact"] = save_artifact(document, check.index) if save_artifact else None
             if circuits is not None:
                 circuits[check.index] = circuit_members(result.artifact)
         checks.append(entry)
@@ -101,26 +110,6 @@ def _on_device(run: Any, check: Any, fields: dict) -> Any:
         return check(run, fields)
     with torch.device(run.device):
         return check(run, fields)
-
-
-def save_artifact(document: dict, spec: Spec, cell: Cell, index: int, options: RunOptions) -> str | None:
-    """Write a check's artifact (a circuit) as ``circuits/<spec>/<cell>[.<check>].json`` under the
-    run's report directory; return that path relative to it (None when the run keeps no files)."""
-    directory = options.report_dir
-    if not directory:
-        return None
-    relative = os.path.join("circuits", spec.id, f"{cell.label}{f'.{index}' if index else ''}.json")
-    target = os.path.join(directory, relative)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    record = {
-        "spec": spec.id,
-        "check": index,
-        "model": cell.size,
-        "revision": cell.revision,
-        **_plain(document),
-    }
-    replace(target, json.dumps(record, indent=1, sort_keys=True))
-    return relative
 
 
 def circuit_members(document: dict) -> dict:

@@ -8,7 +8,7 @@ Hugging Face cache. Nothing here touches the network: with ``--allow-download`` 
 
 from pathlib import Path
 
-from ..plan.fixtures import zoo_dir
+from ..catalogue.fixtures import zoo_dir
 from .hubcache import ModelUnavailable, find_in_hub_cache, hf_hub_cache
 
 __all__ = ["ModelUnavailable", "hub_caches", "resolve"]

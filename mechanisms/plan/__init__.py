@@ -1,2 +1,2 @@
-"""The run plan: model suites and their checkpoints, the shipped data (``fixtures``), and the
-cells (model x checkpoint) a run covers. Nothing here imports torch."""
+"""The run plan: the cells (model x checkpoint) a run covers, from its options and the suite
+catalogue (``mechanisms.catalogue``). Nothing here imports torch."""

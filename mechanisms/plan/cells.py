@@ -9,9 +9,9 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .checkpoints import SelectionError, select_steps, step_label
+from ..catalogue.checkpoints import SelectionError, select_steps, step_label
+from ..catalogue.suites import FINAL, get_suite
 from .derive import derived_size
-from .suites import FINAL, get_suite
 
 
 @dataclass(frozen=True)

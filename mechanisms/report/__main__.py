@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _screenshot(page: Path, png: Path, width: int, height: int | None) -> int:
-    from .browser import BrowserMissing, inspect_report
+    from ..testing.browser import BrowserMissing, inspect_report
 
     try:
         seen = inspect_report(page, png, width=width, height=height)

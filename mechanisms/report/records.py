@@ -7,8 +7,8 @@ the same ``matrices()`` and ``emergence()``, so they cannot disagree on a verdic
 from collections import defaultdict
 from typing import Any
 
+from ..catalogue.checkpoints import step_label
 from ..measure.series import onset
-from ..plan.checkpoints import step_label
 
 EMERGES_NOTE = (
     "emerges: the first checkpoint of this run from which the claim holds at every later "

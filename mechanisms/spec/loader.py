@@ -18,11 +18,12 @@ from typing import Any
 
 import yaml
 
-from ..plan.checkpoints import SelectionError, select_steps, step_label
-from ..plan.suites import SUITE_NAMES, get_suite
+from ..catalogue.checkpoints import SelectionError, select_steps, step_label
+from ..catalogue.suites import SUITE_NAMES, get_suite
 from . import registry
 from .schema import spec_schema
 
+ALL = "all"  # `expect: {SUITE: all}`: the claim holds at every cell of that suite
 MAX_ERRORS = 20  # problems reported per spec; a file that breaks more is mostly not a spec
 
 
@@ -107,7 +108,10 @@ class SeriesClaim:
     line: int
 
     def expected(self, suite: str, size: str = "") -> bool | None:
-        return self.expect.get(suite, Expectation()).expected(size, None)
+        """None (reported, not asserted) in a suite that neither this claim's ``expect`` nor
+        its spec's names."""
+        expectation = self.expect.get(suite)
+        return None if expectation is None else expectation.expected(size, None)
 
 
 @dataclass(frozen=True)
@@ -146,9 +150,11 @@ class Spec:
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
 
     def expected(self, suite: str, size: str, step: int | None) -> bool | None:
-        """Whether the claim should hold at this cell (suites without an entry: everywhere;
-        ``None``: an unstable or not-covered cell, measured but not asserted)."""
-        return self.expect.get(suite, Expectation()).expected(size, step)
+        """Whether the claim should hold at this cell; ``None``: measured and reported, not
+        asserted (a suite the spec's ``expect`` does not name, an unstable or not-covered cell).
+        A new suite asserts nothing until a spec names it (``expect: {SUITE: all}``)."""
+        expectation = self.expect.get(suite)
+        return None if expectation is None else expectation.expected(size, step)
 
 
 # --- YAML with line numbers -------------------------------------------------------------
@@ -396,7 +402,7 @@ def _series_errors(data: dict) -> Iterator[tuple[tuple, str]]:
                 yield (*where, "weighted"), "weights are edge scores: weighted applies to `of: edges`"
         else:
             for suite, e in body.get("expect", {}).items():
-                if set(e) & {"sizes", "from_step", "unstable"}:
+                if e != ALL and set(e) & {"sizes", "from_step", "unstable"}:
                     yield (
                         (*where, "expect", suite),
                         ("an emergence claim is one item per suite: expect `holds` or `not_covered` only"),
@@ -636,6 +642,8 @@ def _expect_errors(expect: dict, at: tuple = ("expect",)) -> Iterator[tuple[tupl
         except (KeyError, FileNotFoundError) as exc:
             yield (*at, suite_name), str(exc).strip("'\"")
             continue
+        if e == ALL:
+            continue
         where = (*at, suite_name)
         sizes = e.get("sizes", "all")
         named = [] if sizes == "all" else [sizes] if isinstance(sizes, str) else list(sizes)
@@ -802,7 +810,8 @@ def _build(data: dict, path, lines: dict) -> Spec:
         if kind == "stability":
             fields.setdefault("check", next(c.index for c in checks if c.kind == "circuit"))
         name = body.get("name", f"{data['id']}-{SERIES_SUFFIX[kind]}")
-        expect = _expectations(body.get("expect", {}))
+        named = {suite: ALL for suite in data.get("expect", {})}  # the spec's suites, unless it says
+        expect = _expectations({**named, **body.get("expect", {})})
         series.append(SeriesClaim(kind, name, fields, expect, _line_of(lines, ("across", i))))
     return Spec(
         path=Path(path),
@@ -823,8 +832,11 @@ def _build(data: dict, path, lines: dict) -> Spec:
 
 
 def _expectations(expect: dict) -> dict:
+    """Suite -> Expectation; ``all`` is the claim holding at every cell of the suite."""
     return {
-        suite: Expectation(
+        suite: Expectation()
+        if e == ALL
+        else Expectation(
             sizes=_sizes(e.get("sizes", "all")),
             from_step=e.get("from_step", 0),
             holds=e.get("holds", True),

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from ..plan.checkpoints import step_label
-from ..plan.suites import get_suite
+from ..catalogue.checkpoints import step_label
+from ..catalogue.suites import get_suite
 from .loader import Expectation, Spec, SpecLoader, parse_spec
 
 NEVER = None  # a size's onset when the claim is expected at no checkpoint

@@ -36,9 +36,9 @@ def parse_heads(text: str) -> list[tuple[int, int]]:
 
 def top_heads(model_id: str, score: str, k: int, suite: str) -> list[tuple[int, int]]:
     """The ``k`` heads with the highest ``score``, on the task data its bundled spec uses."""
+    from ..catalogue.suites import get_suite
     from ..measure.runs import task_run
     from ..models.loading import boot
-    from ..plan.suites import get_suite
     from ..spec import registry
     from ..spec.loader import load_spec
 

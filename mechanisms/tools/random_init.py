@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from ..catalogue.fixtures import neox_tokenizer_dir
+from ..catalogue.suites import PYTHIA_SHAPES
 from ..models.hubcache import publish_snapshot
-from ..plan.fixtures import neox_tokenizer_dir
-from ..plan.suites import PYTHIA_SHAPES
 
 NEOX_TOKENIZER = neox_tokenizer_dir()
 PYTHIA_VOCAB = {"6.9b": 50_432, "12b": 50_688}  # embedding rows, padded past the tokenizer's 50,277

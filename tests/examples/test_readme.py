@@ -69,12 +69,13 @@ def test_the_walkthrough_runs_as_the_readme_says(pytester):
     assert expected in typo.stdout.str()
 
 
-def test_every_plugin_option_is_in_the_readme_options_table():
+def test_every_plugin_option_is_in_the_options_table():
     from mechanisms import command_line
 
     options = re.findall(r'"(--[a-z-]+)"', Path(command_line.__file__).read_text())
     assert len(options) > 10
-    table = TEXT[TEXT.index("## Options") : TEXT.index("`results.json` is replaced")]
+    running = (README.parent / "docs" / "running.md").read_text()
+    table = running[running.index("## Options") : running.index("`results.json` is replaced")]
     assert [o for o in options if f"`{o}" not in table] == []
 
 
@@ -85,11 +86,12 @@ def test_the_schema_comment_is_the_same_in_readme_and_docs():
     assert comment == "../mechanisms/specs/spec.schema.json" and comment in docs
 
 
-GATING = TEXT[TEXT.index("## Gating a fine-tune in CI") : TEXT.index("- **Tolerances**")]
+GATING_PAGE = (README.parent / "docs" / "gating.md").read_text()
+GATING = GATING_PAGE[: GATING_PAGE.index("- **Tolerances**")]
 
 
 @pytest.mark.slow
-def test_the_gating_section_prints_what_the_readme_shows(pytester):
+def test_the_gating_page_prints_what_it_shows(pytester):
     """The two gate commands, run as written (the fine-tune's path made absolute), write the
     summary the README quotes: every line of its excerpt is in gate.md."""
     commands = re.search(r"```\n(pytest .*?)```", GATING, re.S).group(1).strip().splitlines()
@@ -117,3 +119,24 @@ def test_the_gating_section_prints_what_the_readme_shows(pytester):
     claims = re.search(r"baseline \(([\d.]+) KB of JSON for the (\d+) bundled zoo claims\)", GATING)
     assert abs(size - float(claims.group(1))) < 0.05 * size  # library version strings vary a little
     assert len(json.loads((pytester.path / "base.json").read_text())["claims"]) == int(claims.group(2))
+
+
+def test_the_docs_home_page_installs_and_runs_as_the_readme_does():
+    home = (README.parent / "docs" / "index.md").read_text()
+    command = re.search(r"```bash\n(pip install .*?)\n```", home, re.S).group(1)
+    assert command in TEXT.splitlines()
+
+
+def test_the_readme_is_a_front_page():
+    """The README stays short; the rest is the documentation site, and every page it links exists."""
+    assert len(TEXT.splitlines()) <= 150
+    for link in re.findall(r"\]\((docs/[^)#]+)", TEXT):
+        assert (README.parent / link).is_file(), link
+
+
+def test_the_readme_gates_as_the_gating_page_does():
+    """The README's two gate commands are the ones the gating page runs and quotes."""
+    section = TEXT[TEXT.index("## Gate a fine-tune") :]
+    readme = re.search(r"```\n(pytest .*?)```", section, re.S).group(1)
+    page = re.search(r"```\n(pytest .*?)```", GATING, re.S).group(1)
+    assert readme == page

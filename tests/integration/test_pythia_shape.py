@@ -18,12 +18,12 @@ pytest_plugins = ["pytester"]
 SPECS = Path(__file__).parents[2] / "mechanisms" / "specs"
 
 
-README = (Path(__file__).parents[2] / "README.md").read_text()
-BLOCK = re.search(r"```bash\n(python -m mechanisms.tools.random_init .*?)```", README, re.S).group(1)
+SUITES = (Path(__file__).parents[2] / "docs" / "suites.md").read_text()
+BLOCK = re.search(r"```bash\n(python -m mechanisms.tools.random_init .*?)```", SUITES, re.S).group(1)
 
 
 def test_random_pythia_70m_fails_every_claim(pytester, tmp_path_factory, monkeypatch):
-    """The README's random-init Pythia block, run as written (its /tmp/hub made a fresh folder)."""
+    """docs/suites.md's random-init Pythia block, run as written (its /tmp/hub made a fresh folder)."""
     hub = tmp_path_factory.mktemp("hub")
     make, run, said = (line.replace("/tmp/hub", str(hub)) for line in BLOCK.strip().splitlines())
     # a subprocess, as the README runs it: imported here, torch.distributed would be dropped from

@@ -142,7 +142,7 @@ def test_progress_lines_name_loads_under_verbose_and_stay_quiet_under_q(runs):
 
 
 def chromium_or_skip():
-    from mechanisms.report.browser import BrowserMissing, find_chromium
+    from mechanisms.testing.browser import BrowserMissing, find_chromium
 
     try:
         return find_chromium()
@@ -153,7 +153,7 @@ def chromium_or_skip():
 def test_report_html_in_headless_chromium(runs, tmp_path):
     """The page as a reader sees it; its screenshot is kept in .mechanisms/browser-check/."""
     chromium_or_skip()
-    from mechanisms.report.browser import inspect_report
+    from mechanisms.testing.browser import inspect_report
 
     shot = tmp_path / "report.png"
     seen = inspect_report(runs / "whole" / "report.html", shot)
@@ -168,7 +168,7 @@ def test_report_html_in_headless_chromium(runs, tmp_path):
 def test_the_browser_check_catches_a_broken_page(runs, tmp_path):
     """Negative control: a script error and a claim whose heatmap is gone are both reported."""
     chromium_or_skip()
-    from mechanisms.report.browser import inspect_report
+    from mechanisms.testing.browser import inspect_report
 
     page = (runs / "whole" / "report.html").read_text()
     broken = page.replace('<table class="heatmap">', '<table class="gone">', 1)
@@ -189,7 +189,7 @@ def test_hostile_strings_in_a_shard_stay_text_in_headless_chromium(tmp_path):
     the page shows them as text (no console error, no element the page never draws, no handler
     run), with the details panel opened on a hostile cell."""
     chromium_or_skip()
-    from mechanisms.report.browser import inspect_report
+    from mechanisms.testing.browser import inspect_report
 
     payloads = [
         "<img src=x onerror=window.__injected=1>",

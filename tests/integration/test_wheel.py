@@ -61,7 +61,7 @@ def test_the_wheel_runs_a_zoo_cell_from_an_empty_project(wheel_env, tmp_path):
     where = run(
         python,
         "-c",
-        "import mechanisms, mechanisms.plan.fixtures as f; print(mechanisms.__file__); print(f.zoo_dir())",
+        "import mechanisms, mechanisms.catalogue.fixtures as f; print(mechanisms.__file__); print(f.zoo_dir())",
         cwd=project,
     ).stdout.split()
     assert all(Path(p).is_relative_to(purelib) for p in where), where  # the wheel's code and zoo

@@ -7,10 +7,10 @@ import time
 import pytest
 import torch
 
+from mechanisms.catalogue.suites import zoo_dir, zoo_suite
 from mechanisms.models.hubcache import find_in_hub_cache
 from mechanisms.models.loading import boot
 from mechanisms.models.resolve import ModelUnavailable, hub_caches, resolve
-from mechanisms.plan.suites import zoo_dir, zoo_suite
 
 ZOO = zoo_suite()
 SIZES = list(ZOO.sizes)

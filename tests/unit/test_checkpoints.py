@@ -1,8 +1,8 @@
 import pytest
 
+from mechanisms.catalogue.checkpoints import SelectionError, select_steps
+from mechanisms.catalogue.suites import PYTHIA_STEPS
 from mechanisms.plan.cells import extra_cell, suite_cells
-from mechanisms.plan.checkpoints import SelectionError, select_steps
-from mechanisms.plan.suites import PYTHIA_STEPS
 
 STEPS = [0, 1, 2, 4, 8, 512, 1024, 2048]
 

@@ -6,10 +6,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mechanisms.catalogue.suites import PYTHIA_SHAPES
 from mechanisms.measure.circuits.faithfulness import SizeSearch, curve_areas, faithfulness
 from mechanisms.measure.circuits.graph import Graph, pythia_edge_count
 from mechanisms.measure.circuits.selection import circuit_mask, circuit_nodes, greedy_order, prune
-from mechanisms.plan.suites import PYTHIA_SHAPES
 
 # Pythia size -> graph edges, the paper's (EAP-IG's Graph.from_model with parallel_attn_mlp)
 PYTHIA_EDGES = {

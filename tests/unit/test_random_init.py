@@ -2,7 +2,7 @@
 
 import pytest
 
-from mechanisms.plan.suites import PYTHIA_PARAMS
+from mechanisms.catalogue.suites import PYTHIA_PARAMS
 from mechanisms.tools.random_init import parameter_count, pythia_config
 
 

@@ -136,7 +136,13 @@ def test_series_claims_parse_with_their_defaults():
     stable, emerges = spec.series
     assert (stable.name, stable.fields["check"]) == ("s-stable", 1)  # the spec's circuit check
     assert stable.expected("zoo", "zoo-890k") is True and stable.expected("zoo", "zoo-40k") is False
-    assert emerges.name == "ioi-early" and emerges.expected("zoo") is True
+    assert emerges.name == "ioi-early" and emerges.expected("zoo") is None  # the spec names no suite
+    named = parse_spec(
+        SPEC.replace("{checks}", "  - circuit: {metric: logit_diff}").replace("{across}", "  - emergence: {}")
+        + "expect:\n  zoo: all\n",
+        "s.mech.yaml",
+    )
+    assert named.series[0].expected("zoo") is True  # a suite the spec names: asserted
 
 
 @pytest.mark.parametrize(

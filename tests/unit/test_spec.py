@@ -124,9 +124,17 @@ def test_expectation_forms():
     spec = parse_spec(GOOD, "x.yaml")
     assert spec.expected("zoo", "zoo-890k", 512) and not spec.expected("zoo", "zoo-890k", 256)
     assert not spec.expected("zoo", "zoo-40k", 2048)
-    assert spec.expected("pythia", "pythia-70m", 0)  # no entry for the suite: holds everywhere
+    assert spec.expected("pythia", "pythia-70m", 0) is None  # a suite it does not name: not asserted
+    everywhere = parse_spec(GOOD.replace("expect:\n", "expect:\n  pythia: all\n", 1), "x.yaml")
+    assert everywhere.expected("pythia", "pythia-70m", 0) is True
+    assert everywhere.expected("zoo", "zoo-40k", 2048) is False  # the other suite's entry stands
     unstable = parse_spec(GOOD.replace("512}}", "512}, unstable: [zoo-890k@step256]}"), "x.yaml")
     assert unstable.expected("zoo", "zoo-890k", 256) is None
+
+
+def test_an_expectation_other_than_all_is_refused_at_its_line():
+    message = error_of(GOOD.replace("expect:\n", "expect:\n  pythia: everywhere\n", 1))
+    assert "expect.pythia" in message and "'everywhere'" in message and "all" in message
 
 
 def test_cells_the_source_does_not_cover_are_measured_not_asserted():
