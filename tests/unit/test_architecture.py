@@ -104,3 +104,50 @@ def test_every_subpackage_is_in_the_wheel():
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(root).parts) for p in PACKAGE.rglob("__init__.py")}
     assert found - listed == set()
+
+
+def test_the_plugin_module_is_a_thin_hook_layer():
+    """Hooks hand off to the MechanismSession (session.py); the plugin module stays small."""
+    assert len((PACKAGE / "plugin.py").read_text().splitlines()) < 200
+
+
+# Process-wide state that is not a run's: the loaded-model cache (one load per model@checkpoint
+# and process, shared by the plugin and mechanisms.measure_spec) and the progress-line channel
+# (like a logging handler). Everything a run gathers lives on its MechanismSession.
+PROCESS_WIDE = {("mechanisms.models.cache", "MODELS"), ("mechanisms.progress", "_CURRENT")}
+
+
+def test_no_module_holds_run_state():
+    """No module-level mutable container and no ``global`` rebinding outside PROCESS_WIDE."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        if "tools" in path.relative_to(PACKAGE).parts:
+            continue  # build scripts, not the plugin
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AnnAssign)
+                else []
+            )
+            value = getattr(node, "value", None)
+            mutable = isinstance(value, (ast.List, ast.Dict, ast.Set)) and not _constant_table(value)
+            mutable |= isinstance(value, ast.Call) and getattr(value.func, "id", "") in (
+                "dict",
+                "list",
+                "set",
+                "ModelCache",
+            )
+            found |= {(module_name(path), t.id) for t in targets if mutable and isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Global):
+                found |= {(module_name(path), name) for name in node.names}
+    assert found - PROCESS_WIDE == set()
+
+
+def _constant_table(value: ast.expr) -> bool:
+    """A literal table of constants (names, thresholds), not filled at run time: never empty."""
+    elements = value.keys if isinstance(value, ast.Dict) else value.elts  # type: ignore[attr-defined]
+    return bool(elements)
