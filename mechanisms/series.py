@@ -123,7 +123,7 @@ class SeriesItem(pytest.Item):
                 )
             cells = [c for c in cells if c.step in wanted[c.size]]
         if self.claim.kind == "stability":
-            start = self.claim.fields.get("from_step", 0)
+            start = self.claim.fields["from_step"]
             steps = [c.step for c in cells if c.step is not None and c.step >= start]
             if len(steps) < 2:
                 return (
@@ -175,12 +175,12 @@ class SeriesItem(pytest.Item):
         from .measure.series import CircuitAt, StabilityRule, stability
 
         fields = self.claim.fields
-        rule = StabilityRule(
-            of=fields.get("of", "edges"),
-            weighted=fields.get("weighted", False),
-            compare=fields.get("compare", "consecutive"),
-            ewma=fields.get("ewma"),
-            from_step=fields.get("from_step", 0),
+        rule = StabilityRule(  # the loader filled in the defaults (registry.SERIES_DEFAULTS)
+            of=fields["of"],
+            weighted=fields["weighted"],
+            compare=fields["compare"],
+            ewma=fields.get("ewma"),  # None: no smoothing
+            from_step=fields["from_step"],
             min=fields["min"],
         )
         circuits = []
@@ -207,9 +207,7 @@ class SeriesItem(pytest.Item):
             holds = entry["holds"] if check is None else entry["checks"][check]["holds"]
             rows.setdefault(cell.size, []).append((cell.step or 0, cell.tokens, bool(holds)))
         required = [s for s in self.claim.fields.get("sizes", ()) if s in rows]
-        from .spec.registry import EMERGENCE_WITHIN
-
-        return emergence(rows, self.claim.fields.get("within", EMERGENCE_WITHIN), required)
+        return emergence(rows, self.claim.fields["within"], required)
 
     # --- the record and the verdict --------------------------------------------------------
 

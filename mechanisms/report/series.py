@@ -6,18 +6,19 @@ tables, so they agree with the verdict in ``results.json``.
 
 from __future__ import annotations
 
+from ..spec.registry import SERIES_DEFAULTS
 from .escape import md_text, terminal_text
 from .records import column_label, tokens_text
 
 
 def _rule_text(record: dict) -> str:
-    rule = record["rule"]
+    rule = {**SERIES_DEFAULTS[record["kind"]], **record["rule"]}  # an older record may lack them
     if record["kind"] == "stability":
-        what = f"{'weighted ' if rule.get('weighted') else ''}{rule.get('of', 'edges')} Jaccard"
-        against = "the last checkpoint" if rule.get("compare") == "final" else "the next checkpoint"
+        what = f"{'weighted ' if rule['weighted'] else ''}{rule['of']} Jaccard"
+        against = "the last checkpoint" if rule["compare"] == "final" else "the next checkpoint"
         smooth = f", EWMA {rule['ewma']:g}" if rule.get("ewma") else ""
-        return f"{what} with {against}{smooth} >= {rule['min']:g} from step {rule.get('from_step', 0)}"
-    within = rule.get("within", 2.0)
+        return f"{what} with {against}{smooth} >= {rule['min']:g} from step {rule['from_step']}"
+    within = rule["within"]
     return f"onsets within a factor {within:g} in tokens" + (
         f" (required: {', '.join(rule['sizes'])})" if rule.get("sizes") else ""
     )

@@ -806,7 +806,10 @@ def _build(data: dict, path, lines: dict) -> Spec:
     series = []
     for i, item in enumerate(data.get("across", ())):
         kind, body = next(iter(item.items()))
-        fields = {k: v for k, v in body.items() if k not in ("name", "expect")}
+        fields = {
+            **registry.SERIES_DEFAULTS[kind],
+            **{k: v for k, v in body.items() if k not in ("name", "expect")},
+        }
         if kind == "stability":
             fields.setdefault("check", next(c.index for c in checks if c.kind == "circuit"))
         name = body.get("name", f"{data['id']}-{SERIES_SUFFIX[kind]}")

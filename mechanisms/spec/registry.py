@@ -376,6 +376,12 @@ STABILITY_OF = ("edges", "nodes")
 STABILITY_COMPARE = ("consecutive", "final")
 EWMA_ALPHA = 0.5  # the paper's smoothing (plot_model_task_size.ipynb: ewm(alpha=0.5, adjust=False))
 EMERGENCE_WITHIN = 2.0  # "within one octave" of tokens
+# What a series claim's optional fields mean when left out: the loader fills them in, so every
+# reader (the series items, the reports) sees one value.
+SERIES_DEFAULTS: dict[str, dict] = {
+    "stability": {"of": "edges", "weighted": False, "compare": "consecutive", "from_step": 0},
+    "emergence": {"within": EMERGENCE_WITHIN},
+}
 
 # Circuits (arXiv 2407.10827, section 3): EAP-IG integration steps, the faithfulness a circuit
 # must reach, and the most edges the size search tries (the paper's values). A circuit's edge

@@ -215,3 +215,19 @@ def test_series_items_are_one_unit_scheduled_last():
     units = units_by_cost(ids, scope, {"m@step1": 1.0})
     assert list(units) == ["cell:m@step1", "t.py::test_z", SERIES_UNIT]
     assert list(units[SERIES_UNIT]) == ids[1:3]
+
+
+def test_series_defaults_come_from_the_registry_once():
+    """The loader fills every optional series field from registry.SERIES_DEFAULTS, and the report's
+    rule text reads the same value (it once hard-coded its own `within`)."""
+    from mechanisms.report.series import _rule_text
+    from mechanisms.spec import registry
+
+    spec = _spec("  - stability: {min: 0.5}\n  - emergence: {}")
+    stable, emerges = spec.series
+    assert {k: stable.fields[k] for k in registry.SERIES_DEFAULTS["stability"]} == registry.SERIES_DEFAULTS[
+        "stability"
+    ]
+    assert emerges.fields["within"] == registry.EMERGENCE_WITHIN
+    text = _rule_text({"kind": "emergence", "rule": {}})  # an older record without the field
+    assert f"factor {registry.EMERGENCE_WITHIN:g}" in text
