@@ -101,6 +101,17 @@ class Circuit:
         ]
 
 
+def attribution_batch(run: TaskRun, graph: Graph) -> int:
+    """Prompts per EAP-IG pass under the run's memory budget (``--mech-memory``): a pass keeps
+    one forward pass's activations for the backward pass, their gradients, and the clean and
+    corrupted outputs of every graph node. The scores do not depend on it (tested)."""
+    from ..budget import FLOAT_BYTES, micro_batch
+
+    width = max(len(row) for row in run.data.tokens)
+    nodes = 2 * graph.n_forward * width * run.model.bridge.cfg.d_model * FLOAT_BYTES
+    return micro_batch(2 * run.footprint.cached + nodes, run.budget, len(run.data))
+
+
 def find_circuit(run: TaskRun, settings: Settings) -> Circuit:
     """The smallest faithful greedy circuit of ``run``'s task (cached on the run)."""
     cached = run.circuits.get(settings)
@@ -119,7 +130,8 @@ def _search(run: TaskRun, settings: Settings, graph: Graph) -> Circuit:
     bridge, data = run.model.bridge, run.data
     started = time.perf_counter()
     corrupted = node_outputs(bridge, data.padded(corrupted=True), graph)  # attribution and patching
-    scores = attribute(bridge, data, settings.metric, graph, settings.steps, settings.batch_size, corrupted)
+    batch = settings.batch_size or attribution_batch(run, graph)
+    scores = attribute(bridge, data, settings.metric, graph, settings.steps, batch, corrupted)
     attributed = time.perf_counter()
     cap = min(settings.cap, graph.n_edges)
     order = greedy_order(scores, graph, cap)
