@@ -199,3 +199,36 @@ def test_a_small_memory_budget_attributes_in_micro_batches_with_the_same_scores(
     whole = attribute(zoo_ioi.model.bridge, zoo_ioi.data, "logit_diff", graph, steps=3)
     chunked = attribute(zoo_ioi.model.bridge, zoo_ioi.data, "logit_diff", graph, steps=3, batch_size=batch)
     assert torch.allclose(whole, chunked, atol=1e-4)
+
+
+def test_a_patched_run_in_micro_batches_gives_the_one_batch_metric(zoo_ioi):
+    """The size search's patched runs, in pieces of a few prompts (each padded to its own width,
+    the corrupted outputs sliced), give the metric of one batch."""
+    from mechanisms.measure.circuits.selection import circuit_mask, greedy_order
+    from mechanisms.spec import registry
+
+    graph = Graph.of(zoo_ioi.model.bridge.cfg)
+    scores = attribute(zoo_ioi.model.bridge, zoo_ioi.data, "logit_diff", graph, steps=3)
+    runner = CircuitRunner(zoo_ioi.model.bridge, zoo_ioi.data, graph)
+    measure = registry.METRICS["logit_diff"].load()
+    mask = circuit_mask(greedy_order(scores, graph, 40), 40, graph)
+    whole = runner.metric(measure, mask, len(zoo_ioi.data))
+    assert whole == pytest.approx(zoo_ioi.metric("logit_diff", runner.logits(mask)), abs=1e-6)
+    assert runner.metric(measure, mask, 5) == pytest.approx(whole, abs=1e-4)
+    assert whole != pytest.approx(zoo_ioi.metric("logit_diff"), abs=1e-3)  # the patching did something
+
+
+def test_a_circuit_found_under_a_small_memory_budget_is_the_same_circuit(zoo_ioi):
+    """End to end: attribution and the size search's patched runs in micro-batches (a budget of
+    about three prompts) find the circuit one batch finds, with the same faithfulness curve."""
+    from mechanisms.measure.runs import TaskRun
+
+    small = TaskRun(zoo_ioi.model, "ioi", IOI)
+    small.__dict__["budget"] = 3 * (2 * small.footprint.cached) + 1
+    assert not small.fits  # the micro-batch paths, not one batch
+    settings = Settings.of({"metric": "logit_diff", "ig_steps": 3})
+    whole, chunked = find_circuit(zoo_ioi, settings), find_circuit(small, settings)
+    assert torch.equal(whole.mask, chunked.mask)
+    assert whole.curve.keys() == chunked.curve.keys()
+    for n, point in whole.curve.items():
+        assert chunked.curve[n]["ratio"] == pytest.approx(point["ratio"], abs=1e-4)

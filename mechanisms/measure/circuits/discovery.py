@@ -101,15 +101,18 @@ class Circuit:
         ]
 
 
-def attribution_batch(run: TaskRun, graph: Graph) -> int:
-    """Prompts per EAP-IG pass under the run's memory budget (``--mech-memory``): a pass keeps
-    one forward pass's activations for the backward pass, their gradients, and the clean and
-    corrupted outputs of every graph node. The scores do not depend on it (tested)."""
+def attribution_batch(run: TaskRun, graph: Graph, backward: bool = True) -> int:
+    """Prompts per EAP-IG pass (``backward``) or patched run under the run's memory budget
+    (``--mech-memory``): an EAP-IG pass keeps one forward pass's activations for the backward
+    pass, their gradients, and the clean and corrupted outputs of every graph node; a patched
+    run one forward pass and the difference of every node's output. No score or metric depends
+    on it (tested)."""
     from ..budget import FLOAT_BYTES, micro_batch
 
     width = max(len(row) for row in run.data.tokens)
-    nodes = 2 * graph.n_forward * width * run.model.bridge.cfg.d_model * FLOAT_BYTES
-    return micro_batch(2 * run.footprint.cached + nodes, run.budget, len(run.data))
+    node = graph.n_forward * width * run.model.bridge.cfg.d_model * FLOAT_BYTES
+    per_prompt = 2 * run.footprint.cached + 2 * node if backward else run.footprint.cached + node
+    return micro_batch(per_prompt, run.budget, len(run.data))
 
 
 def find_circuit(run: TaskRun, settings: Settings) -> Circuit:
@@ -136,13 +139,20 @@ def _search(run: TaskRun, settings: Settings, graph: Graph) -> Circuit:
     cap = min(settings.cap, graph.n_edges)
     order = greedy_order(scores, graph, cap)
     runner = CircuitRunner(bridge, data, graph, corrupted)
-    full, empty = run.metric(settings.metric), run.metric(settings.metric, run.corrupted[0])
+    measure = registry.METRICS[settings.metric].load()
+    patch_batch = settings.batch_size or attribution_batch(run, graph, backward=False)
+    full = run.metric(settings.metric)
+    if run.fits:
+        empty = run.metric(settings.metric, run.corrupted[0])
+    else:  # the circuit with no edge is the corrupted run (tested), here in micro-batches
+        no_edges = torch.zeros_like(graph.valid, dtype=torch.bool)
+        empty = runner.metric(measure, no_edges, patch_batch)
     values: dict[int, float] = {}
     masks: dict[int, torch.Tensor] = {}
 
     def value_at(n: int) -> float:
         masks[n] = circuit_mask(order, n, graph)
-        values[n] = run.metric(settings.metric, runner.logits(masks[n]))
+        values[n] = runner.metric(measure, masks[n], patch_batch)
         return faithfulness(settings.measure, values[n], full, empty)
 
     search = SizeSearch(settings.threshold, cap, value_at)

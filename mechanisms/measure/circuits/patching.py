@@ -14,6 +14,8 @@ edge in the circuit the run is the corrupted run; with every edge in, it is the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from ..tasks import TaskData
@@ -35,15 +37,20 @@ class CircuitRunner:
         self.corrupted = corrupted
         self.runs = 0
 
-    def logits(self, mask: torch.Tensor) -> torch.Tensor:
-        """Logits of the clean prompts with every valid edge outside ``mask`` patched."""
+    def logits(self, mask: torch.Tensor, rows: range | None = None) -> torch.Tensor:
+        """Logits of the clean prompts (those at ``rows``: a micro-batch) with every valid edge
+        outside ``mask`` patched."""
         graph = self.graph
-        patched = (graph.valid & ~mask).float().to(self.corrupted.device)  # [n_forward, n_backward]
-        diff = torch.zeros_like(self.corrupted)  # [n_forward, batch, pos, d_model]
+        tokens, corrupted = self.tokens, self.corrupted
+        if rows is not None:  # a chunk pads to its own width; the corrupted outputs are sliced
+            tokens = self.data.rows(rows).padded()
+            corrupted = corrupted[:, rows.start : rows.stop, : tokens.shape[1]]
+        patched = (graph.valid & ~mask).float().to(corrupted.device)  # [n_forward, n_backward]
+        diff = torch.zeros_like(corrupted)  # [n_forward, batch, pos, d_model]
 
         def record(point):
             def hook(x, hook=None):
-                diff[point.nodes] = self.corrupted[point.nodes] - node_first(x, point.per_head)
+                diff[point.nodes] = corrupted[point.nodes] - node_first(x, point.per_head)
                 return x
 
             return hook
@@ -62,6 +69,22 @@ class CircuitRunner:
         hooks = [(p.hook, record(p)) for p in outputs(graph)]
         hooks += [(p.hook, h) for p in inputs(graph) if (h := patch(p)) is not None]
         with graph_hooks(self.bridge), torch.inference_mode():
-            logits = self.bridge.run_with_hooks(self.tokens, fwd_hooks=hooks)
-        self.runs += 1
+            logits = self.bridge.run_with_hooks(tokens, fwd_hooks=hooks)
+        if rows is None:  # a micro-batch is counted by ``metric``, once for all its pieces
+            self.runs += 1
         return logits
+
+    def metric(
+        self, measure: Callable[[torch.Tensor, TaskData], float], mask: torch.Tensor, batch: int
+    ) -> float:
+        """``measure(logits, prompts)`` (a task metric: a mean over prompts) of the patched run,
+        ``batch`` prompts at a time: the prompt-weighted mean of the micro-batches."""
+        n = len(self.data)
+        if batch >= n:
+            return measure(self.logits(mask), self.data)
+        total = 0.0
+        for start in range(0, n, batch):
+            rows = range(start, min(start + batch, n))
+            total += measure(self.logits(mask, rows), self.data.rows(rows)) * len(rows)
+        self.runs += 1  # one patched run of every prompt, in pieces
+        return total / n
