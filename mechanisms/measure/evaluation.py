@@ -67,8 +67,7 @@ def measure(
             "headline": _plain(result.headline),
         }
         if result.artifact is not None:
-            document = _plain(result.artifact)
-            entry["artifact"] = save_artifact(document, check.index) if save_artifact else None
+            entry["artifact"] = save_artifact(_plain(result.artifact), check.index) if save_artifact else None
             if circuits is not None:
                 circuits[check.index] = circuit_members(result.artifact)
         checks.append(entry)

@@ -187,15 +187,15 @@ def test_attribution_in_batch_chunks_equals_one_batch(zoo_ioi):
 def test_a_small_memory_budget_attributes_in_micro_batches_with_the_same_scores(zoo_ioi):
     """Without a spec ``batch_size``, EAP-IG's prompts per pass come from the memory budget
     (``--mech-memory``); a budget that allows a few prompts gives the one-batch scores."""
-    from mechanisms.measure.circuits.discovery import attribution_batch
+    from mechanisms.measure.circuits.discovery import prompts_per_pass
     from mechanisms.measure.runs import TaskRun
 
     graph = Graph.of(zoo_ioi.model.bridge.cfg)
     small = TaskRun(zoo_ioi.model, "ioi", IOI)  # its own run: the fixture's keeps its budget
     small.__dict__["budget"] = 3 * (2 * small.footprint.cached) + 1  # about three prompts' worth
-    batch = attribution_batch(small, graph)
+    batch = prompts_per_pass(small, graph)
     assert 1 <= batch < len(small.data)
-    assert attribution_batch(zoo_ioi, graph) == len(zoo_ioi.data)  # room for every prompt: one batch
+    assert prompts_per_pass(zoo_ioi, graph) == len(zoo_ioi.data)  # room for every prompt: one batch
     whole = attribute(zoo_ioi.model.bridge, zoo_ioi.data, "logit_diff", graph, steps=3)
     chunked = attribute(zoo_ioi.model.bridge, zoo_ioi.data, "logit_diff", graph, steps=3, batch_size=batch)
     assert torch.allclose(whole, chunked, atol=1e-4)

@@ -101,7 +101,7 @@ class Circuit:
         ]
 
 
-def attribution_batch(run: TaskRun, graph: Graph, backward: bool = True) -> int:
+def prompts_per_pass(run: TaskRun, graph: Graph, backward: bool = True) -> int:
     """Prompts per EAP-IG pass (``backward``) or patched run under the run's memory budget
     (``--mech-memory``): an EAP-IG pass keeps one forward pass's activations for the backward
     pass, their gradients, and the clean and corrupted outputs of every graph node; a patched
@@ -133,14 +133,14 @@ def _search(run: TaskRun, settings: Settings, graph: Graph) -> Circuit:
     bridge, data = run.model.bridge, run.data
     started = time.perf_counter()
     corrupted = node_outputs(bridge, data.padded(corrupted=True), graph)  # attribution and patching
-    batch = settings.batch_size or attribution_batch(run, graph)
+    batch = settings.batch_size or prompts_per_pass(run, graph)
     scores = attribute(bridge, data, settings.metric, graph, settings.steps, batch, corrupted)
     attributed = time.perf_counter()
     cap = min(settings.cap, graph.n_edges)
     order = greedy_order(scores, graph, cap)
     runner = CircuitRunner(bridge, data, graph, corrupted)
     measure = registry.METRICS[settings.metric].load()
-    patch_batch = settings.batch_size or attribution_batch(run, graph, backward=False)
+    patch_batch = settings.batch_size or prompts_per_pass(run, graph, backward=False)
     full = run.metric(settings.metric)
     if run.fits:
         empty = run.metric(settings.metric, run.corrupted[0])
