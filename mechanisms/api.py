@@ -9,10 +9,10 @@ with the same validation (and the same file:line errors, naming ``<string>``) as
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from .catalogue.suites import SUITE_NAMES, get_suite
 from .plan.cells import Cell, extra_cell, suite_cells
+from .record import CellRecord
 from .spec.loader import Spec, load_spec, parse_spec
 
 
@@ -31,9 +31,10 @@ def measure_spec(
     device: str = "cpu",
     allow_download: bool = False,
     memory_gib: float | None = None,
-) -> dict[str, Any]:
-    """Measure ``spec`` on ``model`` and return the cell's record (``holds``, ``checks`` with
-    every measured value, ``provenance``, ``expected``).
+) -> CellRecord:
+    """Measure ``spec`` on ``model`` and return the cell's record (``record.CellRecord``:
+    ``holds``, ``checks`` with every measured value, ``provenance``, ``expected``;
+    ``.to_json()`` gives it as results.json holds it).
 
     ``model`` is a size of a suite (``"zoo-890k"``, ``"pythia-160m"``; the suite is found by the
     size's name, or given with ``suite``) or, like ``--model``, a hub id, a local Hugging Face
@@ -52,7 +53,7 @@ def measure_spec(
     from .run_options import RunOptions
 
     options = RunOptions(threads=threads, device=device, allow_download=allow_download, memory_gib=memory_gib)
-    return {**base_record(spec, cell), **measure(spec, cell, options)}
+    return base_record(spec, cell).measured(measure(spec, cell, options))
 
 
 def model_cell(model: str, checkpoint: str | int | None = None, suite: str | None = None) -> Cell:

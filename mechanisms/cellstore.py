@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable
 
 from .atomic import replace
+from .record import CellEntry
 
 WORKERINPUT_KEY = "mechanisms_cellstore"
 
@@ -36,15 +37,15 @@ class CellStore:
     def _path(self, spec_id: str, label: str) -> str:
         return os.path.join(self.directory, spec_id, f"{label}.json")
 
-    def put(self, spec_id: str, label: str, entry: dict) -> None:
+    def put(self, spec_id: str, label: str, entry: CellEntry) -> None:
         path = self._path(spec_id, label)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        replace(path, json.dumps(entry, sort_keys=True))
+        replace(path, json.dumps(entry.to_json(), sort_keys=True))
 
-    def get(self, spec_id: str, label: str) -> dict | None:
+    def get(self, spec_id: str, label: str) -> CellEntry | None:
         try:
             with open(self._path(spec_id, label), encoding="utf-8") as fh:
-                return json.load(fh)
+                return CellEntry.from_json(json.load(fh))
         except FileNotFoundError:
             return None
 
@@ -61,11 +62,11 @@ class CellStore:
         patience: float,
         poll: float = 0.2,
         sleep: Callable[[float], None] = time.sleep,
-    ) -> tuple[dict[str, dict], list[str]]:
+    ) -> tuple[dict[str, CellEntry], list[str]]:
         """Entries of ``labels``, waiting for those still being measured elsewhere. Gives up
         after ``patience`` seconds in which no cell of the run finished (a crashed worker, a run
         stopped by ``-x``); returns what it found and the labels still missing."""
-        found: dict[str, dict] = {}
+        found: dict[str, CellEntry] = {}
         missing = list(labels)
         progress, last = self.count(), time.monotonic()
         while True:

@@ -32,6 +32,7 @@ from .spec.loader import Spec, SpecError, load_spec
 
 if TYPE_CHECKING:
     from .plan.cells import Cell
+    from .record import BaseClaim, CellRecord, CircuitMembers, Measurement
 
 RECORD_KEY = "mechanisms.cell"  # the user_properties key that carries a cell's record
 GATE_KEY = "mechanisms.gate"  # a candidate's comparison with its base (JSON, also in JUnit)
@@ -153,21 +154,20 @@ class SpecItem(pytest.Item):
         from .measure.evaluation import base_record
 
         record = base_record(self.spec, self.cell)
-        record["group"] = self.cell.group
-        circuits: dict[int, dict] = {}  # the cell's circuits, for the spec's series items only
+        circuits: dict[int, CircuitMembers] = {}  # the cell's circuits, for series items only
         try:
             base = self._base() if self.cell.role == "candidate" else None  # before measuring
-            record.update(self._measure(self.cell, circuits))
-            if record["outcome"] == "error":  # non-finite values: an error, never a verdict
-                raise MeasurementError(record["error"])
+            record = record.measured(self._measure(self.cell, circuits))
+            if record.outcome == "error":  # non-finite values: an error, never a verdict
+                raise MeasurementError(record.error)
             if self.cell.role == "base" and circuits:
                 from .gate.bases import circuit_edges
 
-                record["circuit_edges"] = circuit_edges(circuits)
+                record.circuit_edges = circuit_edges(circuits)
             if base is not None:
                 self._compare(base, record, circuits)
         except Exception as exc:
-            record.update(holds=None, outcome="error", error=f"{type(exc).__name__}: {exc}")
+            record.failed(f"{type(exc).__name__}: {exc}")
             self._keep(record)
             raise
         finally:
@@ -175,7 +175,7 @@ class SpecItem(pytest.Item):
         self._keep(record)
         self._judge(record)
 
-    def _measure(self, cell: Cell, circuits: dict[int, dict]) -> dict:
+    def _measure(self, cell: Cell, circuits: dict[int, CircuitMembers]) -> Measurement:
         """``cell`` measured under the run's options; its circuits saved in the report folder."""
         from .measure.evaluation import measure
         from .report.artifacts import artifact_saver
@@ -184,7 +184,7 @@ class SpecItem(pytest.Item):
         saver = artifact_saver(self.spec.id, cell, options.report_dir)
         return measure(self.spec, cell, options, circuits, saver)
 
-    def _share(self, record: dict, circuits: dict[int, dict]) -> None:
+    def _share(self, record: CellRecord, circuits: dict[int, CircuitMembers]) -> None:
         """Leave the cell's verdicts and circuits for the spec's series items (``series.py``)."""
         if not self.spec.series or self.cell.extra:
             return
@@ -194,7 +194,7 @@ class SpecItem(pytest.Item):
         store = CellStore(self.config.stash[OPTIONS_KEY].cellstore)
         store.put(self.spec.id, self.cell.label, series_entry(record, circuits))
 
-    def _base(self) -> dict:
+    def _base(self) -> BaseClaim:
         from .gate.bases import base_for
 
         bases = self.config.stash.setdefault(BASES_KEY, {})
@@ -202,64 +202,55 @@ class SpecItem(pytest.Item):
             self.spec, self.cell.suite, self.config.stash[OPTIONS_KEY].baseline, self._measure_base, bases
         )
 
-    def _measure_base(self) -> dict:
+    def _measure_base(self) -> CellRecord:
         """The base's cell of this spec, measured here because its own item did not run first
         (deselected by ``-k`` or ``--lf``)."""
         from .gate.bases import circuit_edges
         from .measure.evaluation import base_record
 
         base = next(c for c in self.config.stash[PLAN_KEY].cells if c.role == "base")
-        circuits: dict[int, dict] = {}
-        record = {
-            **base_record(self.spec, base),
-            **self._measure(base, circuits),
-        }
-        return {**record, "circuit_edges": circuit_edges(circuits)}
+        circuits: dict[int, CircuitMembers] = {}
+        record = base_record(self.spec, base).measured(self._measure(base, circuits))
+        record.circuit_edges = circuit_edges(circuits)
+        return record
 
-    def _compare(self, base: dict, record: dict, circuits: dict[int, dict]) -> None:
+    def _compare(self, base: BaseClaim, record: CellRecord, circuits: dict[int, CircuitMembers]) -> None:
         from .gate.bases import same_tokenizer
         from .gate.judge import judge
 
         same_tokenizer(base, record)
         checks = [(c.kind, c.for_suite(self.cell.suite)) for c in self.spec.checks]
-        record["gate"] = {
-            "base": base.get("model"),
-            "base_revision": base.get("revision"),
-            **({"baseline": base["baseline"]} if base.get("baseline") else {}),
-            **judge(base, record, checks, circuits),
-        }
-        record["expected"] = True if record["gate"]["required"] else None
+        record.gate = judge(base, record, checks, circuits)
+        record.expected = True if record.gate.required else None
 
-    def _keep(self, record: dict) -> None:
+    def _keep(self, record: CellRecord) -> None:
         """The record for the controller (JSON in JUnit too) and, for a gate's base, for the
         candidates measured after it on this worker."""
         if self.cell.role == "base":
             self.config.stash.setdefault(BASES_KEY, {})[self.spec.id] = record
-        self.user_properties.append((RECORD_KEY, json.dumps(record, sort_keys=True)))
-        if "gate" in record:
-            self.user_properties.append((GATE_KEY, json.dumps(record["gate"], sort_keys=True)))
+        self.user_properties.append((RECORD_KEY, json.dumps(record.to_json(), sort_keys=True)))
+        if record.gate is not None:
+            self.user_properties.append((GATE_KEY, json.dumps(record.gate.to_json(), sort_keys=True)))
 
-    def _judge(self, record: dict) -> None:
-        gate = record.get("gate")
+    def _judge(self, record: CellRecord) -> None:
+        gate = record.gate
         if gate is not None:
-            if gate["verdict"] == "fail":
+            if gate.verdict == "fail":
                 raise GateFailure(record)
-            if not record["holds"]:
-                pytest.xfail(f"absent here and on the base: reported, not required: {self._failing(record)}")
+            if not record.holds:
+                pytest.xfail(
+                    f"absent here and on the base: reported, not required: {record.failing_summaries()}"
+                )
             return
-        if record["expected"] is None:  # the base, unstable or not covered: reported, not asserted
-            if not record["holds"]:
-                pytest.xfail(f"absent at a cell the spec does not assert: {self._failing(record)}")
+        if record.expected is None:  # the base, unstable or not covered: reported, not asserted
+            if not record.holds:
+                pytest.xfail(f"absent at a cell the spec does not assert: {record.failing_summaries()}")
             return
-        if record["holds"] == record["expected"]:
-            if not record["holds"]:
-                pytest.xfail(f"absent, as expected: {self._failing(record)}")
+        if record.holds == record.expected:
+            if not record.holds:
+                pytest.xfail(f"absent, as expected: {record.failing_summaries()}")
             return
         raise ClaimMismatch(record)
-
-    @staticmethod
-    def _failing(record) -> str:
-        return "; ".join(c["summary"] for c in record["checks"] if not c["holds"])
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         if isinstance(excinfo.value, pytest.xfail.Exception):
@@ -279,7 +270,7 @@ class SpecItem(pytest.Item):
         r = excinfo.value.args[0]
         head = (
             "claim holds where the spec expects it absent (emerged earlier or in another size?)"
-            if r["holds"]
+            if r.holds
             else "claim does not hold where the spec expects it"
         )
         if self.cell.derived_from:
@@ -288,17 +279,18 @@ class SpecItem(pytest.Item):
             f"{self.spec.id} v{self.spec.version} @ {self.cell.label}: {head}",
             f"  claim: {self.spec.claim}",
         ]
-        lines += [f"  [{'ok' if c['holds'] else 'FAIL'}] {c['check']}: {c['summary']}" for c in r["checks"]]
+        lines += [f"  [{'ok' if c.holds else 'FAIL'}] {c.check}: {c.summary}" for c in r.checks]
         return "\n".join(lines)
 
-    def _gate_failure(self, record: dict) -> str:
-        gate = record["gate"]
+    def _gate_failure(self, record: CellRecord) -> str:
+        gate = record.gate
+        assert gate is not None
         lines = [
             f"{self.spec.id} v{self.spec.version} @ {self.cell.label}: the candidate lost what its base "
-            f"({gate['base']}) had",
+            f"({gate.base}) had",
             f"  claim: {self.spec.claim}",
         ]
-        return "\n".join(lines + [f"  {reason}" for reason in gate["reasons"]])
+        return "\n".join(lines + [f"  {reason}" for reason in gate.reasons])
 
     def reportinfo(self) -> tuple[Path, None, str]:
         return self.path, None, f"{self.spec.id}[{self.cell.label}]"

@@ -4,9 +4,10 @@ its plan, the options it measures under, and the gate bases measured in this pro
 import pytest
 
 from .plan.run_plan import RunPlan
+from .record import CellRecord
 from .run_options import RunOptions
 
 PLAN_KEY: pytest.StashKey[RunPlan] = pytest.StashKey()
 OPTIONS_KEY: pytest.StashKey[RunOptions] = pytest.StashKey()
 # spec id -> the base's record, measured by this process (a worker measures a gate's base first)
-BASES_KEY: pytest.StashKey[dict[str, dict]] = pytest.StashKey()
+BASES_KEY: pytest.StashKey[dict[str, CellRecord]] = pytest.StashKey()

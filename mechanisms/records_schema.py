@@ -24,10 +24,12 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
+from .record import Results
+
 MAX_RESULTS_BYTES = 256 * 2**20
 MAX_BASELINE_BYTES = 16 * 2**20
 MAX_PROBLEMS = 20
-RESULTS_FORMAT = 1  # results.json's format
+RESULTS_FORMATS = (1, 2)  # results.json's formats this version reads (``record.FORMAT`` writes)
 BASELINE_FORMAT = 1
 OUTCOMES = ("holds", "absent", "error")
 
@@ -289,20 +291,42 @@ CELL = obj(
         "gate": GATE,
         "role": choice("base", "candidate", None),
         "model_id": STR,
-        "provenance": obj({}),
-        "carried": obj({"run": STR}),
+        "provenance": obj({}, {"libraries": map_of(OPT_STR)}),
+        "carried": obj({"run": STR}, {"measured_by": OPT_STR}),
         "circuit_edges": map_of(list_of(STR)),
+        "spec_path": OPT_STR,
+        "task": OPT_STR,
+        "task_params": obj({}, nullable=True),
+        "extra_model": BOOL,
+        "derived_from": OPT_STR,
+        "group": OPT_STR,
+        "loaded_model": OPT_BOOL,
+        "memory": map_of(NUMBER),
+        "nodeid": OPT_STR,
+        "test_outcome": OPT_STR,
+        "worker": OPT_STR,
     },
 )
 SERIES = obj(
     {"spec": STR, "series": STR, "suite": STR, "label": STR, "holds": BOOL, "summary": STR},
-    {"spec_version": INT, "expected": OPT_BOOL, "values": obj({}), "kind": STR},
+    {
+        "spec_version": OPT_INT,
+        "expected": OPT_BOOL,
+        "values": obj({}),
+        "kind": OPT_STR,
+        "claim": OPT_STR,
+        "rule": obj({}),
+        "problem": OPT_STR,
+        "cells": list_of(STR),
+        "measured_here": list_of(STR),
+        "nodeid": OPT_STR,
+    },
 )
 SOURCE = obj(
     {"path": STR}, {"command": list_of(STR), "complete": OPT_BOOL, "worker_crashed_on": list_of(STR)}
 )
 RESULTS = obj(
-    {"format": choice(RESULTS_FORMAT), "cells": list_of(_cell_shape)},
+    {"format": choice(*RESULTS_FORMATS), "cells": list_of(_cell_shape)},
     {
         "complete": OPT_BOOL,
         "command": list_of(STR),
@@ -342,8 +366,8 @@ BASELINE = obj(
 )
 
 
-def read_results(path: str) -> dict:
-    """A ``results.json``, checked whole."""
+def read_results(path: str) -> Results:
+    """A ``results.json``, checked whole, as records (either format: ``record.upgrade``)."""
     document = read_json(path, "results.json", MAX_RESULTS_BYTES)
     check(document, RESULTS, path)
-    return document
+    return Results.from_json(document)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .record import CellRecord, SeriesRecord
+
 
 @dataclass
 class RunState:
-    records: list[dict] = field(default_factory=list)  # one per measured cell, in report order
-    series: list[dict] = field(default_factory=list)  # stability and emergence verdicts
+    records: list[CellRecord] = field(default_factory=list)  # one per measured cell, in report order
+    series: list[SeriesRecord] = field(default_factory=list)  # stability and emergence verdicts
     crashed_on: list[str] = field(default_factory=list)  # node ids an xdist worker died on
     expected_cells: int | None = None  # spec cells collected (None: not known yet)
     uses_specs: bool = False  # spec files were collected: results.json is rewritten

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .items import is_spec_nodeid
+from .record import CellRecord
 
 # Series items (stability, emergence) read cells measured elsewhere: they form one unit, handed
 # out last (cost -1), and once it is handed out every worker is told to finish, so a worker that
@@ -166,10 +167,10 @@ class DeferredScheduling:
 # two workers under this scheduler (other --dist modes get a warning).
 
 
-def split_groups(records: list[dict]) -> dict:
+def split_groups(records: list[CellRecord]) -> dict:
     """``{model@checkpoint group: [workers]}`` for every group that ran on more than one worker."""
     workers: dict = {}
     for record in records:
-        if record.get("worker") is not None and record.get("group"):
-            workers.setdefault(record["group"], set()).add(record["worker"])
+        if record.worker is not None and record.group:
+            workers.setdefault(record.group, set()).add(record.worker)
     return {group: sorted(ws) for group, ws in workers.items() if len(ws) > 1}

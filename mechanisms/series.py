@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .keys import OPTIONS_KEY
+from .record import SeriesRecord
 
 if TYPE_CHECKING:
     from .plan.cells import Cell
+    from .record import CellEntry, CircuitMembers
     from .run_options import RunOptions
     from .spec.loader import SeriesClaim, Spec
 
@@ -97,7 +99,7 @@ class SeriesItem(pytest.Item):
         else:
             result = self._emergence(cells, entries)
         record = self._record(result, cells, measured_here)
-        self.user_properties.append((SERIES_KEY, json.dumps(record, sort_keys=True)))
+        self.user_properties.append((SERIES_KEY, json.dumps(record.to_json(), sort_keys=True)))
         self._judge(record)
 
     def _judged_cells(self) -> tuple[list[Cell], str]:
@@ -132,7 +134,7 @@ class SeriesItem(pytest.Item):
                 )
         return cells, ""
 
-    def _entries(self, cells: list[Cell]) -> tuple[dict[str, dict], list[str]]:
+    def _entries(self, cells: list[Cell]) -> tuple[dict[str, CellEntry], list[str]]:
         from .cellstore import CellStore
 
         options = self.config.stash[OPTIONS_KEY]
@@ -166,12 +168,12 @@ class SeriesItem(pytest.Item):
                 )
             )
         entries.update(found)
-        failed = [f"{label}: {e['error']}" for label, e in entries.items() if e.get("error")]
+        failed = [f"{label}: {e.error}" for label, e in entries.items() if e.error]
         if failed:
             raise SeriesIncomplete("measuring failed at " + "; ".join(failed))
         return entries, here
 
-    def _stability(self, cells: list[Cell], entries: dict[str, dict]):
+    def _stability(self, cells: list[Cell], entries: dict[str, CellEntry]):
         from .measure.series import CircuitAt, StabilityRule, stability
 
         fields = self.claim.fields
@@ -185,61 +187,61 @@ class SeriesItem(pytest.Item):
         )
         circuits = []
         for cell in cells:
-            found = entries[cell.label]["checks"][fields["check"]].get("circuit") or {}
+            found = entries[cell.label].checks[fields["check"]][1]
             circuits.append(
                 CircuitAt(
                     cell.step or 0,
                     cell.tokens,
-                    found.get("edges"),
-                    tuple(found.get("nodes", ())),
-                    found.get("abs_score_total", 0.0),
+                    None if found is None else found.edges,
+                    () if found is None else tuple(found.nodes),
+                    0.0 if found is None else found.abs_score_total,
                 )
             )
         return stability(circuits, rule)
 
-    def _emergence(self, cells: list[Cell], entries: dict[str, dict]):
+    def _emergence(self, cells: list[Cell], entries: dict[str, CellEntry]):
         from .measure.series import emergence
 
         check = self.claim.fields.get("check")
         rows: dict[str, list] = {}
         for cell in cells:
             entry = entries[cell.label]
-            holds = entry["holds"] if check is None else entry["checks"][check]["holds"]
+            holds = entry.holds if check is None else entry.checks[check][0]
             rows.setdefault(cell.size, []).append((cell.step or 0, cell.tokens, bool(holds)))
         required = [s for s in self.claim.fields.get("sizes", ()) if s in rows]
         return emergence(rows, self.claim.fields["within"], required)
 
     # --- the record and the verdict --------------------------------------------------------
 
-    def _record(self, result: Any, cells: list[Cell], measured_here: list[str]) -> dict:
+    def _record(self, result: Any, cells: list[Cell], measured_here: list[str]) -> SeriesRecord:
         from .report.series import series_summary
 
-        holds = bool(result.holds) and not result.problem
         values = {k: v for k, v in vars(result).items() if k not in ("holds", "problem")}
-        record = {
-            "spec": self.spec.id,
-            "spec_version": self.spec.version,
-            "claim": self.spec.claim,
-            "series": self.claim.name,
-            "kind": self.claim.kind,
-            "rule": self.claim.fields,
-            "suite": self.suite,
-            "label": self.label,
-            "holds": holds,
-            "expected": self.claim.expected(self.suite, self.label),
-            "problem": result.problem,
-            "values": values,
-            "cells": [c.label for c in cells],
-            "measured_here": measured_here,
-        }
-        record["summary"] = series_summary(record)
+        record = SeriesRecord(
+            spec=self.spec.id,
+            spec_version=self.spec.version,
+            claim=self.spec.claim,
+            series=self.claim.name,
+            kind=self.claim.kind,
+            rule=dict(self.claim.fields),
+            suite=self.suite,
+            label=self.label,
+            holds=bool(result.holds) and not result.problem,
+            expected=self.claim.expected(self.suite, self.label),
+            problem=result.problem,
+            values=json.loads(json.dumps(values)),  # plain JSON: tuples as lists, as read back
+            cells=[c.label for c in cells],
+            measured_here=measured_here,
+            summary="",
+        )
+        record.summary = series_summary(record)
         return record
 
-    def _judge(self, record: dict) -> None:
-        expected = record["expected"]
-        if expected is None or record["holds"] == expected:
-            if not record["holds"]:
-                pytest.xfail(f"absent{'' if expected is None else ', as expected'}: {record['summary']}")
+    def _judge(self, record: SeriesRecord) -> None:
+        expected = record.expected
+        if expected is None or record.holds == expected:
+            if not record.holds:
+                pytest.xfail(f"absent{'' if expected is None else ', as expected'}: {record.summary}")
             return
         raise SeriesMismatch(record)
 
@@ -253,27 +255,25 @@ class SeriesItem(pytest.Item):
             return super().repr_failure(excinfo)
         r = excinfo.value.args[0]
         verdict = (
-            "holds where the spec expects it absent"
-            if r["holds"]
-            else "does not hold where the spec expects it"
+            "holds where the spec expects it absent" if r.holds else "does not hold where the spec expects it"
         )
-        return f"{head}: {self.claim.kind} claim {verdict}\n  {r['summary']}"
+        return f"{head}: {self.claim.kind} claim {verdict}\n  {r.summary}"
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.claim.line - 1, f"{self.claim.name}[{self.label}]"
 
 
-def _measure_entry(spec: Spec, cell: Cell, options: RunOptions) -> dict:
+def _measure_entry(spec: Spec, cell: Cell, options: RunOptions) -> CellEntry:
     """A cell this run did not select, measured here for the series (never stored elsewhere)."""
-    from .measure.evaluation import measure, series_entry
+    from .measure.evaluation import base_record, measure, series_entry
     from .report.artifacts import artifact_saver
 
-    circuits: dict[int, dict] = {}
-    record: dict = {"step": cell.step, "tokens": cell.tokens}
+    circuits: dict[int, CircuitMembers] = {}
+    record = base_record(spec, cell)
     try:
-        record.update(
+        record = record.measured(
             measure(spec, cell, options, circuits, artifact_saver(spec.id, cell, options.report_dir))
         )
     except Exception as exc:
-        record.update(holds=None, error=f"{type(exc).__name__}: {exc}")
+        record.failed(f"{type(exc).__name__}: {exc}")
     return series_entry(record, circuits)

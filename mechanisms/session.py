@@ -19,6 +19,7 @@ import pytest
 from . import items as _items
 from .keys import OPTIONS_KEY, PLAN_KEY
 from .plan.run_plan import RunPlan
+from .record import CellRecord, Results, SeriesRecord
 from .run_options import DEFAULT_WAIT, RunOptions
 from .run_state import RunState
 from .series import SERIES_KEY
@@ -177,18 +178,16 @@ class MechanismSession:
         text = properties.get(_items.RECORD_KEY)
         if text is None:
             if SERIES_KEY in properties:
-                series = json.loads(str(properties[SERIES_KEY]))
-                self.state.series.append(dict(series, nodeid=report.nodeid))
+                series = SeriesRecord.from_json(json.loads(str(properties[SERIES_KEY])))
+                series.nodeid = report.nodeid
+                self.state.series.append(series)
             return
         node = getattr(report, "node", None)  # the xdist worker, on the controller
-        self.state.records.append(
-            dict(
-                json.loads(str(text)),
-                nodeid=report.nodeid,
-                test_outcome=report.outcome if not hasattr(report, "wasxfail") else "xfailed",
-                worker=node.workerinput["workerid"] if node is not None else None,
-            )
-        )
+        record = CellRecord.from_json(json.loads(str(text)))
+        record.nodeid = report.nodeid
+        record.test_outcome = report.outcome if not hasattr(report, "wasxfail") else "xfailed"
+        record.worker = node.workerinput["workerid"] if node is not None else None
+        self.state.records.append(record)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         state, config = self.state, self.config
@@ -217,21 +216,22 @@ class MechanismSession:
         expected = len(state.records) if state.expected_cells is None else state.expected_cells
         complete = not crashed and not state.crashed_on and len(state.records) == expected
         command = ["pytest", *self.config.invocation_params.args]
-        run: dict = {"complete": complete, "command": command}
-        if state.crashed_on:  # a worker died on these: its model state is suspect
-            run["worker_crashed_on"] = list(state.crashed_on)
-        if state.series:
-            run["series"] = state.series
-        reported = state.records
+        results = Results(
+            cells=list(state.records),
+            series=list(state.series),
+            complete=complete,
+            command=command,
+            worker_crashed_on=list(state.crashed_on),  # a worker died on these: its model state is suspect
+        )
         if self._selective():
             from .report.carry import carry
 
             carried = carry(self.report_dir, state.records, self.plan.cells, " ".join(command))
-            reported = state.records + carried.records
+            results.cells += carried.records
             state.carried_line = carried.line()
         try:
             self.lock()
-            state.report_dir = write_reports(reported, self.report_dir, run)
+            state.report_dir = write_reports(results, self.report_dir)
         except (pytest.UsageError, OSError) as exc:  # the last report stays whole
             state.write_errors.append(f"reports NOT written to {self.report_dir}: {exc}")
         return complete

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
+from ..record import BaseClaim, BaselineRef, CellRecord, CheckRecord, Provenance
 from ..records_schema import BASELINE, BASELINE_FORMAT, MAX_BASELINE_BYTES, RecordError, check, read_json
 from ..spec import registry
 
@@ -31,43 +32,59 @@ class BaselineError(ValueError):
     """A baseline that cannot be used for this run; the message says what changed."""
 
 
-def claim_entry(record: dict) -> dict:
+def claim_entry(record: CellRecord) -> dict:
     """One claim of the base, as the baseline keeps it (headlines and verdicts, not every value)."""
     return {
-        "spec_version": record["spec_version"],
-        "spec_sha256": record["spec_sha256"],
-        "task_params": record.get("task_params"),
-        "outcome": record["outcome"],
-        "holds": record.get("holds"),
-        "error": record.get("error"),
+        "spec_version": record.spec_version,
+        "spec_sha256": record.spec_sha256,
+        "task_params": record.task_params,
+        "outcome": record.outcome,
+        "holds": record.holds,
+        "error": record.error,
         "checks": [
-            {k: c.get(k) for k in ("check", "holds", "summary", "headline")} for c in record.get("checks", [])
+            {k: v for k, v in c.to_json().items() if k in ("check", "holds", "summary", "headline")}
+            for c in record.checks
         ],
-        "circuit_edges": record.get("circuit_edges", {}),  # a circuit check's edges, by check index
+        "circuit_edges": record.circuit_edges or {},  # a circuit check's edges, by check index
     }
 
 
-def build(records: list[dict]) -> dict:
+def build(records: list[CellRecord]) -> dict:
     """The baseline document of the base's records (one per spec)."""
     first = records[0]
-    provenance = first.get("provenance", {})
+    provenance = first.provenance or Provenance()
     return {
         "format": FORMAT,
         "kind": KIND,
-        "suite": first["suite"],
+        "suite": first.suite,
         "base": {
-            "model": first["model"],
-            "model_id": first["model_id"],
-            "revision": first.get("revision"),
-            "weights_sha256": provenance.get("weights_sha256"),
-            "tokenizer_sha256": provenance.get("tokenizer_sha256"),
-            "prepend_bos": provenance.get("prepend_bos"),
+            "model": first.model,
+            "model_id": first.model_id,
+            "revision": first.revision,
+            "weights_sha256": provenance.weights_sha256,
+            "tokenizer_sha256": provenance.tokenizer_sha256,
+            "prepend_bos": provenance.prepend_bos,
         },
-        "dtype": provenance.get("dtype", "float32"),
-        "device": provenance.get("device", "cpu"),
-        "libraries": {name: provenance.get(name) for name in LIBRARIES},
-        "claims": {r["spec"]: claim_entry(r) for r in sorted(records, key=lambda r: r["spec"])},
+        "dtype": provenance.dtype,
+        "device": provenance.device,
+        "libraries": {name: provenance.libraries.get(name) for name in LIBRARIES},
+        "claims": {r.spec: claim_entry(r) for r in sorted(records, key=lambda r: r.spec)},
     }
+
+
+def base_claim(document: dict, spec_id: str, path: str) -> BaseClaim:
+    """One claim of a loaded baseline (``load``), as the gate compares with it."""
+    entry, base = document["claims"][spec_id], document["base"]
+    return BaseClaim(
+        model=base["model"],
+        revision=base.get("revision"),
+        outcome=entry["outcome"],
+        checks=[CheckRecord.from_json({"values": {}, **c}) for c in entry["checks"]],
+        error=entry.get("error"),
+        tokenizer_sha256=base.get("tokenizer_sha256"),
+        circuit_edges=entry.get("circuit_edges") or {},
+        baseline=BaselineRef(path, document["sha256"]),
+    )
 
 
 @lru_cache(maxsize=4)

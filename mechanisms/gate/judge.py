@@ -14,16 +14,19 @@ of other edges).
 
 from __future__ import annotations
 
+from ..record import BaseClaim, CellRecord, CheckRecord, CircuitMembers, GateRow, GateVerdict
 from .tolerance import Tolerance
 
 
-def judge(base: dict, candidate: dict, checks: list, circuits: dict | None = None) -> dict:
+def judge(
+    base: BaseClaim, candidate: CellRecord, checks: list, circuits: dict[int, CircuitMembers] | None = None
+) -> GateVerdict:
     """``checks``: the spec's ``(kind, fields)`` for this suite, in order; ``circuits``: the
     candidate's circuit members per check index (``evaluation.circuit_members``), compared with
-    the base's ``circuit_edges``. Returns the record's ``gate`` entry: ``required``, ``verdict``
-    (pass / fail / not required), ``reasons`` and per check the base and candidate values with
-    the tolerance (and, for circuits, their overlap)."""
-    required = base.get("outcome") == "holds"
+    the base's ``circuit_edges``. Returns the record's gate verdict: required or not, pass /
+    fail / not required, the reasons and per check the base and candidate values with the
+    tolerance (and, for circuits, their overlap)."""
+    required = base.outcome == "holds"
     rows, reasons = [], []
     for i, (kind, fields) in enumerate(checks):
         overlap: float | None = None
@@ -40,67 +43,70 @@ def judge(base: dict, candidate: dict, checks: list, circuits: dict | None = Non
                     f"(edge Jaccard; needs >= {fields['base_overlap']:.0%})"
                 )
         tolerance = Tolerance.for_check(kind, fields)
-        b = _headline(base, i)
-        c = _headline(candidate, i)
+        b = _headline(base.checks, i)
+        c = _headline(candidate.checks, i)
         within = None if b is None or c is None else tolerance.within(b, c)
-        label = candidate["checks"][i]["check"] if i < len(candidate.get("checks", [])) else f"check {i}"
-        name = (
-            (candidate["checks"][i].get("headline") or {}).get("name", "value")
-            if i < len(candidate.get("checks", []))
-            else "value"
-        )
+        ours = candidate.checks[i] if i < len(candidate.checks) else None
+        label = ours.check if ours is not None else f"check {i}"
+        name = ours.headline.name if ours is not None and ours.headline is not None else "value"
         rows.append(
-            {
-                "check": label,
-                "name": name,
-                "base": b,
-                "candidate": c,
-                "tolerance": tolerance.as_dict(),
-                "within": within,
-                **({"overlap": overlap} if kind == "circuit" else {}),
-            }
+            GateRow(
+                check=label,
+                name=name,
+                base=b,
+                candidate=c,
+                within=within,
+                direction=tolerance.direction,
+                amount=tolerance.amount,
+                relative=tolerance.relative,
+                source=tolerance.source,
+                overlap=overlap,
+                is_circuit=kind == "circuit",
+            )
         )
         if required and within is False and b is not None and c is not None:
             reasons.append(
                 f"{label} {name}: base {b:.4g} -> candidate {c:.4g}; {tolerance.text()} ({_allowed(tolerance, b)})"
             )
-    if required and candidate.get("outcome") != "holds":
-        failed = [f"{c['check']}: {c['summary']}" for c in candidate.get("checks", []) if not c["holds"]]
+    if required and candidate.outcome != "holds":
+        failed = [f"{c.check}: {c.summary}" for c in candidate.checks if not c.holds]
         reasons.insert(
             0,
             "the claim held on the base and does not hold here: "
-            + "; ".join(failed or [str(candidate.get("error"))]),
+            + "; ".join(failed or [str(candidate.error)]),
         )
     verdict = "not required" if not required else ("fail" if reasons else "pass")
-    return {
-        "required": required,
-        "verdict": verdict,
-        "reasons": reasons,
-        "checks": rows,
-        "base_outcome": base.get("outcome"),
-    }
+    return GateVerdict(
+        required=required,
+        verdict=verdict,
+        reasons=reasons,
+        checks=rows,
+        base_outcome=base.outcome,
+        base=base.model,
+        base_revision=base.revision,
+        baseline=base.baseline,
+    )
 
 
-def circuit_overlap(base: dict, members: dict | None, index: int) -> tuple[float | None, str]:
+def circuit_overlap(base: BaseClaim, members: CircuitMembers | None, index: int) -> tuple[float | None, str]:
     """Edge Jaccard between the base's circuit (its record's ``circuit_edges``) and the
     candidate's, or None and why there is nothing to compare."""
-    base_edges = (base.get("circuit_edges") or {}).get(str(index))
+    base_edges = base.circuit_edges.get(str(index))
     if base_edges is None:
         return (
             None,
             f"check {index}: the base has no circuit to compare with (absent, or a baseline written before circuits were kept)",
         )
-    if not members or not members.get("edges"):
+    if not members or not members.edges:
         return None, f"check {index}: the candidate has no circuit to compare with the base's"
-    ours, theirs = set(members["edges"]), set(base_edges)
+    ours, theirs = set(members.edges), set(base_edges)
     return len(ours & theirs) / len(ours | theirs), ""
 
 
-def _headline(record: dict, index: int) -> float | None:
-    checks = record.get("checks") or []
-    if index >= len(checks):
+def _headline(checks: list[CheckRecord], index: int) -> float | None:
+    if index >= len(checks) or checks[index].headline is None:
         return None
-    value = (checks[index].get("headline") or {}).get("value")
+    value = checks[index].headline.value  # type: ignore[union-attr]
     return None if value is None else float(value)
 
 

@@ -42,11 +42,3 @@ class Tolerance:
     def text(self) -> str:
         amount = f"{self.amount:.0%}" if self.relative else f"{self.amount:g}"
         return f"may {self.direction.removeprefix('may_')} by at most {amount}"
-
-    def as_dict(self) -> dict:
-        return {
-            "direction": self.direction,
-            "amount": self.amount,
-            "relative": self.relative,
-            "source": self.source,
-        }

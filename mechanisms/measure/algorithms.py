@@ -24,6 +24,7 @@ least that fraction of prompts. Its headline is the mean boost.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import torch
@@ -74,7 +75,7 @@ def greater_than_algorithm(run: TaskRun, fields: dict) -> CheckResult:
         "mean_boost": boost,
         "circuit_edges": found.n_edges,
     }
-    headed = {**rule, "value": boost if wanted is None or len(attending) >= need else None}
+    headed = replace(rule, value=boost if wanted is None or len(attending) >= need else None)
     return CheckResult(not problems, summary, values, headed)
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..record import Headline
 from ..spec import registry
 from .runs import TaskRun
 
@@ -44,14 +45,14 @@ class CheckResult:
     holds: bool
     summary: str
     values: dict = field(default_factory=dict)
-    headline: dict | None = None  # {"name", "value", "threshold", "op"}: see ``headline()``
+    headline: Headline | None = None  # see ``headline()``
     artifact: dict | None = None  # a circuit: saved next to results.json (``evaluation.py``)
 
 
-def headline(name: str, value: float | None, threshold: float | None, op: str = ">=") -> dict:
+def headline(name: str, value: float | None, threshold: float | None, op: str = ">=") -> Headline:
     """The value a check is judged on and its rule (``value op threshold``); ``None`` when the
     check could not measure it (no heads matched, no behaviour to ablate) or has no threshold."""
-    return {"name": name, "value": value, "threshold": threshold, "op": op}
+    return Headline(name, value, threshold, op)
 
 
 def head_name(layer: int, head: int) -> str:

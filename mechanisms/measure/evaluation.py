@@ -1,5 +1,5 @@
 """Measure one spec on one cell: load (or reuse) the model, reuse the task's forward pass, run
-every check, and return a JSON-ready record with the measured values and their provenance.
+every check, and return the measurement (``record.Measurement``) with its provenance.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..models.cache import MODELS
 from ..models.loading import LoadedModel, boot, configure_torch, library_versions
+from ..record import CellEntry, CellRecord, CheckRecord, CircuitMembers, Headline, Measurement, Provenance
 from ..spec import registry
 from .budget import budget_bytes, peak_memory, reset_peak
 from .runs import task_run
@@ -45,13 +46,13 @@ def measure(
     spec: Spec,
     cell: Cell,
     options: RunOptions,
-    circuits: dict[int, dict] | None = None,
+    circuits: dict[int, CircuitMembers] | None = None,
     save_artifact: SaveArtifact | None = None,
-) -> dict:
+) -> Measurement:
     """Run every check of ``spec`` on ``cell``; the claim holds when all checks hold. A
-    ``circuits`` dict receives each circuit check's members (index -> ``circuit_members``), for
-    claims across cells. ``save_artifact`` writes a check's artifact (a circuit; the report
-    stage's ``report/artifacts.py``) and the record keeps only its path."""
+    ``circuits`` dict receives each circuit check's members (by check index), for claims across
+    cells. ``save_artifact`` writes a check's artifact (a circuit; the report stage's
+    ``report/artifacts.py``) and the record keeps only its path."""
     start, loads = time.perf_counter(), MODELS.loads
     reset_peak(options.device)
     model = load_cell_model(cell, options)
@@ -59,45 +60,47 @@ def measure(
     checks = []
     for check in spec.checks:
         result = _on_device(run, registry.CHECK_KINDS[check.kind].load(), check.for_suite(cell.suite))
-        entry = {
-            "check": check.label(),
-            "holds": bool(result.holds),
-            "summary": result.summary,
-            "values": _plain(result.values),
-            "headline": _plain(result.headline),
-        }
+        line = result.headline
+        entry = CheckRecord(
+            check=check.label(),
+            holds=bool(result.holds),
+            summary=result.summary,
+            values=_plain(result.values),
+            headline=None
+            if line is None
+            else Headline(line.name, _plain(line.value), line.threshold, line.op),
+        )
         if result.artifact is not None:
-            entry["artifact"] = save_artifact(_plain(result.artifact), check.index) if save_artifact else None
+            entry.has_artifact = True
+            entry.artifact = save_artifact(_plain(result.artifact), check.index) if save_artifact else None
             if circuits is not None:
                 circuits[check.index] = circuit_members(result.artifact)
         checks.append(entry)
-    holds = all(c["holds"] for c in checks)
+    holds = all(c.holds for c in checks)
     broken = [f"checks[{i}].{where}" for i, c in enumerate(checks) for where in _non_finite(c)]
-    verdict: dict[str, Any] = {"holds": holds, "outcome": "holds" if holds else "absent"}
+    verdict = Measurement(outcome="holds" if holds else "absent", holds=holds, checks=checks)
     if broken:  # a diverged model: never a pass, and results.json stays JSON
         shown = ", ".join(broken[:5]) + (f" and {len(broken) - 5} more" if len(broken) > 5 else "")
-        verdict = {
-            "holds": None,
-            "outcome": "error",
-            "error": f"non-finite values (NaN or infinity) measured, written as null: {shown}",
-        }
-    return {
-        **verdict,
-        "checks": checks,
-        "seconds": round(time.perf_counter() - start, 3),
-        "loaded_model": MODELS.loads > loads,  # this cell booted the model (once per run and worker)
-        "memory": {**peak_memory(options.device), "budget_gib": round(run.budget / 2**30, 2)},
-        "provenance": {
-            "model_path": model.path,
-            "weights_sha256": model.weights_sha256,
-            "tokenizer_sha256": model.tokenizer_sha256,
-            "dtype": "float32",
-            "device": options.device,
-            "prepend_bos": model.prepend_bos,
-            "threads": options.threads,
-            **dict(library_versions()),
-        },
-    }
+        verdict = Measurement(
+            outcome="error",
+            holds=None,
+            checks=checks,
+            error=f"non-finite values (NaN or infinity) measured, written as null: {shown}",
+        )
+    verdict.seconds = round(time.perf_counter() - start, 3)
+    verdict.loaded_model = MODELS.loads > loads  # this cell booted the model (once per run and worker)
+    verdict.memory = {**peak_memory(options.device), "budget_gib": round(run.budget / 2**30, 2)}
+    verdict.provenance = Provenance(
+        model_path=model.path,
+        weights_sha256=model.weights_sha256,
+        tokenizer_sha256=model.tokenizer_sha256,
+        dtype="float32",
+        device=options.device,
+        prepend_bos=model.prepend_bos,
+        threads=options.threads,
+        libraries=dict(library_versions()),
+    )
+    return verdict
 
 
 def _on_device(run: Any, check: Any, fields: dict) -> Any:
@@ -111,51 +114,51 @@ def _on_device(run: Any, check: Any, fields: dict) -> Any:
         return check(run, fields)
 
 
-def circuit_members(document: dict) -> dict:
+def circuit_members(document: dict) -> CircuitMembers:
     """What a circuit's stability reads: its edges with their scores, its nodes, and the sum of
     |score| over the graph (kept out of the record: results.json stays small)."""
-    return {
-        "edges": {e["edge"]: e["score"] for e in document["edges"] if e["in_circuit"]},
-        "nodes": document["nodes"],
-        "abs_score_total": document["abs_score_total"],
-    }
+    return CircuitMembers(
+        edges={e["edge"]: e["score"] for e in document["edges"] if e["in_circuit"]},
+        nodes=document["nodes"],
+        abs_score_total=document["abs_score_total"],
+    )
 
 
-def series_entry(record: dict, circuits: dict[int, dict]) -> dict:
+def series_entry(record: CellRecord, circuits: dict[int, CircuitMembers]) -> CellEntry:
     """The cell's entry for the run's cell store (``mechanisms.cellstore``): its verdicts and its
     circuits (by check index)."""
-    return {
-        "step": record.get("step"),
-        "tokens": record.get("tokens"),
-        "holds": record.get("holds"),
-        "error": record.get("error"),
-        "checks": [
-            {"holds": c["holds"], "circuit": circuits.get(i)} for i, c in enumerate(record.get("checks", ()))
-        ],
-    }
+    return CellEntry(
+        step=record.step,
+        tokens=record.tokens,
+        holds=record.holds,
+        error=record.error,
+        checks=[(c.holds, circuits.get(i)) for i, c in enumerate(record.checks)],
+    )
 
 
-def base_record(spec: Spec, cell: Cell) -> dict:
-    return {
-        "spec": spec.id,
-        "spec_version": spec.version,
-        "spec_sha256": spec.digest(cell.suite),
-        "spec_path": str(spec.path),
-        "claim": spec.claim,
-        "task": spec.task,
-        "task_params": spec.params_for(cell.suite),  # the prompts' seed and size among them
-        "suite": cell.suite,
-        "model": cell.size,
-        "model_id": cell.model_id,
-        "revision": cell.revision,
-        "step": cell.step,
-        "tokens": cell.tokens,
-        "params": cell.params,
-        "extra_model": cell.extra,
-        "role": cell.role or None,
-        "derived_from": cell.derived_from,
-        "expected": expected(spec, cell),
-    }
+def base_record(spec: Spec, cell: Cell) -> CellRecord:
+    """The cell's record before it is measured: the claim and the cell."""
+    return CellRecord(
+        spec=spec.id,
+        spec_version=spec.version,
+        spec_sha256=spec.digest(cell.suite),
+        spec_path=str(spec.path),
+        claim=spec.claim,
+        task=spec.task,
+        task_params=spec.params_for(cell.suite),  # the prompts' seed and size among them
+        suite=cell.suite,
+        model=cell.size,
+        model_id=cell.model_id,
+        revision=cell.revision,
+        step=cell.step,
+        tokens=cell.tokens,
+        params=cell.params,
+        extra_model=cell.extra,
+        role=cell.role or None,
+        derived_from=cell.derived_from,
+        expected=expected(spec, cell),
+        group=cell.group,
+    )
 
 
 def expected(spec: Spec, cell: Cell) -> bool | None:
@@ -171,7 +174,15 @@ def expected(spec: Spec, cell: Cell) -> bool | None:
 
 
 def _non_finite(value: Any, where: str = "") -> list[str]:
-    """Where ``value`` holds NaN or an infinity; each is replaced by None in place."""
+    """Where ``value`` (a check's result, its values and headline) holds NaN or an infinity;
+    each is replaced by None in place."""
+    if isinstance(value, CheckRecord):
+        found = _non_finite(value.values, ".values")
+        line = value.headline
+        if line is not None and isinstance(line.value, float) and not math.isfinite(line.value):
+            line.value = None
+            found.append("headline.value")
+        return found
     found = []
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:

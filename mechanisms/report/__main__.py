@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        records, run = merge(args.results)
+        results = merge(args.results)
     except MergeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -35,14 +35,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: -o {args.output}: exists and is not a folder", file=sys.stderr)
         return 2
     try:
-        where = write_reports(records, args.output, run)
+        where = write_reports(results, args.output)
     except OSError as exc:  # the last report in that folder stays whole
         print(f"error: -o {args.output}: reports not written ({exc})", file=sys.stderr)
         return 2
-    print(f"{len(records)} cells from {len(args.results)} file(s): {where}/report.html, {where}/report.md")
-    for source in run["sources"]:
-        if source["complete"] is not True:
-            print(f"warning: {source['path']} is from an incomplete run (some cells did not run)")
+    print(
+        f"{len(results.cells)} cells from {len(args.results)} file(s): {where}/report.html, {where}/report.md"
+    )
+    for source in results.sources:
+        if source.complete is not True:
+            print(f"warning: {source.path} is from an incomplete run (some cells did not run)")
     if args.screenshot:
         return _screenshot(Path(where) / "report.html", Path(args.screenshot), args.width, args.height)
     return 0

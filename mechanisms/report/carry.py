@@ -12,9 +12,11 @@ digest the record names. Kept records say so (``carried``) and every report mark
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ..record import CarriedFrom, CellRecord
 
 if TYPE_CHECKING:
     from ..spec.loader import Spec
@@ -26,7 +28,7 @@ OUTSIDE = "not in this run's plan"
 class Carried:
     """What the last run's results gave this one."""
 
-    records: list[dict] = field(default_factory=list)
+    records: list[CellRecord] = field(default_factory=list)
     dropped: dict[str, int] = field(default_factory=dict)  # why -> how many cells were not kept
     source: str = ""
     unreadable: str = ""  # why the last results.json was refused whole (its first problem)
@@ -44,11 +46,11 @@ class Carried:
         return kept + (f"; not kept: {why}" if why else "")
 
 
-def _key(record: dict) -> tuple:
-    return (record.get("spec"), record.get("suite"), record.get("model"), record.get("revision"))
+def _key(record: CellRecord) -> tuple:
+    return (record.spec, record.suite, record.model, record.revision)
 
 
-def carry(directory: str, measured: list[dict], plan: list, when: str) -> Carried:
+def carry(directory: str, measured: list[CellRecord], plan: list, when: str) -> Carried:
     """The last run's valid records for cells of ``plan`` (``Cell``s) not in ``measured``."""
     path = os.path.join(directory, "results.json")
     out = Carried(source=path)
@@ -64,40 +66,38 @@ def carry(directory: str, measured: list[dict], plan: list, when: str) -> Carrie
     specs: dict[str, Spec | None] = {}
     digests: dict[tuple, str | None] = {}
     for record in old:
-        if not isinstance(record, dict) or _key(record) in done or record.get("extra_model"):
+        if _key(record) in done or record.extra_model:
             continue
         why = _invalid(record, planned, specs, digests)
         if why:
             out.dropped[why] = out.dropped.get(why, 0) + 1
             continue
-        kept = dict(record)
-        kept["carried"] = dict(record.get("carried") or {"measured_by": record.get("nodeid"), "run": when})
-        out.records.append(kept)
+        out.records.append(replace(record, carried=record.carried or CarriedFrom(when, record.nodeid)))
     return out
 
 
-def _read(path: str) -> list | None:
+def _read(path: str) -> list[CellRecord] | None:
     """The last complete run's cells; None without one; ``RecordError`` for a broken file."""
     from ..records_schema import read_results
 
     if not os.path.lexists(path):
         return None
-    document = read_results(path)
-    if document.get("complete") is not True:
+    results = read_results(path)
+    if results.complete is not True:
         return None  # an interrupted run's cells are not kept: only a complete run's
-    return document["cells"]
+    return results.cells
 
 
-def _invalid(record: dict, planned: dict, specs: dict, digests: dict) -> str:
+def _invalid(record: CellRecord, planned: dict, specs: dict, digests: dict) -> str:
     """Why a record may not stand for this run's cell (empty: it may)."""
     from ..spec.loader import SpecError, load_spec
 
-    if record.get("outcome") not in ("holds", "absent"):
+    if record.outcome not in ("holds", "absent"):
         return "errored or unknown outcome"
-    cell = planned.get((record.get("suite"), record.get("model"), record.get("revision")))
+    cell = planned.get((record.suite, record.model, record.revision))
     if cell is None:
         return OUTSIDE
-    spec_path = str(record.get("spec_path", ""))
+    spec_path = str(record.spec_path or "")
     if spec_path not in specs:
         try:
             specs[spec_path] = load_spec(spec_path)
@@ -107,14 +107,12 @@ def _invalid(record: dict, planned: dict, specs: dict, digests: dict) -> str:
     if spec is None:
         return "spec file missing or invalid"
     if (spec.id, spec.version, spec.digest(cell.suite)) != (
-        record.get("spec"),
-        record.get("spec_version"),
-        record.get("spec_sha256"),
+        record.spec,
+        record.spec_version,
+        record.spec_sha256,
     ):
         return "spec changed"
-    provenance = record.get("provenance")
-    provenance = provenance if isinstance(provenance, dict) else {}
-    if _weights(cell, digests) != provenance.get("weights_sha256"):
+    if _weights(cell, digests) != record.weights_sha256:
         return "weights changed or missing"
     return ""
 

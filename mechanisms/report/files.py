@@ -16,9 +16,10 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 
-from ..atomic import replace
-from ..records_schema import RESULTS_FORMAT
+from ..atomic import replace as atomic_replace
+from ..record import Results
 from . import html, markdown
 from .curves import draw_all
 from .drawings import circuit_svg
@@ -26,15 +27,14 @@ from .matrix import markdown as matrix_markdown
 from .records import matrices, ordered
 from .series import ordered as series_ordered
 
-FORMAT = RESULTS_FORMAT
 
+def write_reports(results: Results, directory: str) -> str:
+    """Write every report file of ``results`` into ``directory``; return the directory.
 
-def write_reports(records: list[dict], directory: str, run: dict | None = None) -> str:
-    """Write every report file of ``records`` into ``directory``; return the directory.
-
-    ``run`` adds ``complete`` (false after Ctrl-C, ``-x`` or a crash: some cells are missing),
-    the command line (or, for merged files, ``sources``) and the ``series`` records (stability,
-    emergence); an empty run still writes, so an old run's file never passes for this one.
+    ``results`` says whether the run was ``complete`` (false after Ctrl-C, ``-x`` or a crash:
+    some cells are missing), its command line (or, for merged files, its ``sources``) and its
+    ``series`` records (stability, emergence); an empty run still writes, so an old run's file
+    never passes for this one.
 
     Every file is first written into a temporary folder inside ``directory`` and only then moved
     into place, so a failed write (a full disk) leaves the last report whole and no temporary
@@ -43,7 +43,7 @@ def write_reports(records: list[dict], directory: str, run: dict | None = None) 
     os.makedirs(directory, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".tmp-report-", dir=directory)
     try:
-        written = _write_all(records, staging, directory, run)
+        written = _write_all(results, staging, directory)
         for relative in written:
             target = os.path.join(directory, relative)
             os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -53,17 +53,15 @@ def write_reports(records: list[dict], directory: str, run: dict | None = None) 
     return str(directory)
 
 
-def _write_all(records: list[dict], staging: str, directory: str, run: dict | None) -> list[str]:
+def _write_all(results: Results, staging: str, directory: str) -> list[str]:
     """Write the report files into ``staging`` (artifacts are read from ``directory``); return
     their paths relative to it."""
     os.makedirs(os.path.join(staging, "curves"), exist_ok=True)
-    run = dict(run or {})
-    if run.get("series"):
-        run["series"] = series_ordered(run["series"])
-    document = {"format": FORMAT, **run, "cells": ordered(records)}
+    results = replace(results, cells=ordered(results.cells), series=series_ordered(results.series))
+    records = results.cells
     files = {
-        "results.json": json.dumps(document, indent=1, sort_keys=True, allow_nan=False),
-        "matrix.md": matrix_markdown(records, run.get("series", [])),
+        "results.json": json.dumps(results.to_json(), indent=1, sort_keys=True, allow_nan=False),
+        "matrix.md": matrix_markdown(records, results.series),
     }
     figures = draw_all(matrices(records))
     images = {}
@@ -71,28 +69,30 @@ def _write_all(records: list[dict], staging: str, directory: str, run: dict | No
         name = f"curves/{_safe(spec)}-{_safe(suite)}-{index}.svg"
         files[name] = svg
         images[(spec, suite, index)] = name
-    drawings = draw_circuits(records, directory, run, files)
-    files["report.html"] = html.render(records, run, figures, drawings)
-    files["report.md"] = markdown.render(records, images, run)
+    drawings = draw_circuits(results, directory, files)
+    files["report.html"] = html.render(results, figures, drawings)
+    files["report.md"] = markdown.render(results, images)
     for relative, text in files.items():
         target = os.path.join(staging, relative)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        replace(target, text)
+        atomic_replace(target, text)
     return list(files)
 
 
-def draw_circuits(records: list[dict], directory: str, run: dict, files: dict[str, str]) -> dict[str, str]:
+def draw_circuits(results: Results, directory: str, files: dict[str, str]) -> dict[str, str]:
     """``{artifact path: svg}`` for every circuit artifact the records name, each also added to
     ``files`` under the artifact's path with ``.svg`` for ``.json`` (beside the JSON in a run's
     own report). Artifacts are looked up in ``directory``, then next to each merged
     ``results.json``; a missing or unreadable one is simply not drawn, and a path that would
     leave its folder is never followed."""
-    roots = [directory] + [os.path.dirname(s["path"]) for s in run.get("sources", []) if s.get("path")]
+    roots = [directory] + [os.path.dirname(s.path) for s in results.sources if s.path]
     drawings = {}
-    for record in records:
-        for check in record.get("checks", []):
-            relative = check.get("artifact")
-            document = _artifact(roots, relative) if relative and _inside(relative) else None
+    for record in results.cells:
+        for check in record.checks:
+            relative = check.artifact
+            if not relative:
+                continue
+            document = _artifact(roots, relative) if _inside(relative) else None
             svg = circuit_svg(document) if document else None
             if svg is None:
                 continue

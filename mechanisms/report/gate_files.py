@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from ..atomic import replace
 from ..gate.baseline import build
+from ..record import CellRecord
 from .summary import gate_tables, gates
 
 
@@ -21,7 +22,7 @@ class GateFiles:
 
 
 def write_gate_files(
-    records: list[dict],
+    records: list[CellRecord],
     complete: bool,
     summary_path: str | None,
     step_summary: str | None,
@@ -31,7 +32,7 @@ def write_gate_files(
     every step) is appended to. The baseline is written only from a complete run whose base
     measured every claim, and even when the summary could not be written."""
     out = GateFiles(
-        summary=gate_tables(records), nothing_gated=any(g["nothing_to_gate"] for g in gates(records))
+        summary=gate_tables(records), nothing_gated=any(g.nothing_to_gate for g in gates(records))
     )
     target = summary_path or step_summary
     if out.summary and target:
@@ -45,9 +46,9 @@ def write_gate_files(
     return out
 
 
-def _write_baseline(records: list[dict], complete: bool, path: str) -> str:
-    base = [r for r in records if r.get("role") == "base"]
-    if not complete or not base or any(r.get("outcome") == "error" for r in base):
+def _write_baseline(records: list[CellRecord], complete: bool, path: str) -> str:
+    base = [r for r in records if r.role == "base"]
+    if not complete or not base or any(r.outcome == "error" for r in base):
         return f"baseline NOT written to {path}: the base's run was incomplete or failed"
     replace(path, json.dumps(build(base), indent=1, sort_keys=True, allow_nan=False) + "\n")
-    return f"baseline: {path} ({len(base)} claims of {base[0]['model']})"
+    return f"baseline: {path} ({len(base)} claims of {base[0].model})"

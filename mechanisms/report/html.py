@@ -15,11 +15,13 @@ import hashlib
 import json
 import re
 
+from ..record import CellRecord, Results, SeriesRecord
 from .curves import draw_all, shown_headline
 from .escape import html_text
 from .records import (
     EMERGES_NOTE,
     LEGEND,
+    Matrix,
     cell_symbol,
     column_label,
     disagrees,
@@ -96,12 +98,11 @@ CSP = (
 )
 
 
-def render(
-    records: list[dict], run: dict | None = None, figures: dict | None = None, drawings: dict | None = None
-) -> str:
+def render(results: Results, figures: dict | None = None, drawings: dict | None = None) -> str:
     """The whole page as one string; ``figures`` as ``curves.draw_all`` returns them (drawn here
     when not given); ``drawings`` (artifact path -> SVG, ``files.draw_circuits``) go into the
     details of the cells whose circuits they draw."""
+    records = results.cells
     by_key = matrices(records)
     figures = draw_all(by_key) if figures is None else figures
     mats = sorted(by_key.items())
@@ -117,12 +118,12 @@ def render(
         f'<meta http-equiv="Content-Security-Policy" content="{html_text(CSP)}">'
         "<title>Mechanism report</title>"
         f"<style>{CSS}</style></head><body>\n"
-        f"<h1>Mechanism report</h1>\n{_run_section(run or {}, records)}\n"
+        f"<h1>Mechanism report</h1>\n{_run_section(results)}\n"
         f"{_gate_section(records)}<nav><ul>{nav}</ul></nav>\n<p class=legend>{html_text(LEGEND)}. "
         "Each cell shows the first check's value (where the claim is absent, the first failing check's); "
         f"{_carried_note(records)}hover for every check, click for its details.</p>\n"
         + "\n".join(sections)
-        + _series_section((run or {}).get("series", []))
+        + _series_section(results.series)
         + _templates(drawings or {})
         + '\n<div id="details"></div>\n'
         f'<script type="application/json" id="cells">{data}</script>\n'
@@ -130,31 +131,31 @@ def render(
     )
 
 
-def _gate_section(records: list[dict]) -> str:
+def _gate_section(records: list[CellRecord]) -> str:
     """The gate's verdicts first, where the run gated candidates (the summary's table)."""
     parts = []
     for gate in gates(records):
         head = "".join(f"<th>{h}</th>" for h in HEADER)
         rows = "".join(
-            "<tr>" + "".join(f"<td>{html_text(c)}</td>" for c in row) + "</tr>" for row in gate["rows"]
+            "<tr>" + "".join(f"<td>{html_text(c)}</td>" for c in row) + "</tr>" for row in gate.rows
         )
-        reasons = "".join(f"<li><b>{html_text(s)}</b>: {html_text(r)}</li>" for s, r in gate["reasons"])
+        reasons = "".join(f"<li><b>{html_text(s)}</b>: {html_text(r)}</li>" for s, r in gate.reasons)
         parts.append(
-            f'<section class="gate"><h2>Gate: {html_text(gate["candidate"])} against {html_text(gate["base"])}</h2>'
-            f'<p class="run">{html_text(gate["baseline"])}</p>'
-            f'<table class="gate"><tr>{head}</tr>{rows}</table><p>{html_text(gate["tally"])}</p><ul>{reasons}</ul></section>'
+            f'<section class="gate"><h2>Gate: {html_text(gate.candidate)} against {html_text(gate.base)}</h2>'
+            f'<p class="run">{html_text(gate.baseline)}</p>'
+            f'<table class="gate"><tr>{head}</tr>{rows}</table><p>{html_text(gate.tally)}</p><ul>{reasons}</ul></section>'
         )
     return "\n".join(parts)
 
 
-def _series_section(series: list[dict]) -> str:
+def _series_section(series: list[SeriesRecord]) -> str:
     """Stability and emergence items: one row each, with the measured values in words."""
     if not series:
         return ""
     rows = "".join(
-        f"<tr><td>{html_text(r['series'])}<br><small>{html_text(r['spec'])}</small></td>"
-        f"<td>{html_text(r['label'])}</td><td class={'ok' if r['holds'] else 'fail'}>{symbol(r)}</td>"
-        f"<td>{html_text(r['summary'])}</td></tr>"
+        f"<tr><td>{html_text(r.series)}<br><small>{html_text(r.spec)}</small></td>"
+        f"<td>{html_text(r.label)}</td><td class={'ok' if r.holds else 'fail'}>{symbol(r)}</td>"
+        f"<td>{html_text(r.summary)}</td></tr>"
         for r in series_ordered(series)
     )
     return (
@@ -169,35 +170,35 @@ def _anchor(i: int) -> str:
     return f"claim-{i}"
 
 
-def _carried_note(records: list[dict]) -> str:
-    n = sum(bool(r.get("carried")) for r in records)
+def _carried_note(records: list[CellRecord]) -> str:
+    n = sum(r.carried is not None for r in records)
     return f"↺ marks the {n} cell(s) not re-run, kept from the last run; " if n else ""
 
 
-def _tally(m: dict) -> str:
-    outcomes = [cell_symbol(r) for r in m["cells"].values()]
+def _tally(m: Matrix) -> str:
+    outcomes = [cell_symbol(r) for r in m.cells.values()]
     bad = sum(s.endswith("!") for s in outcomes)
     holds = sum(s.startswith("✓") for s in outcomes)
     return f"({holds}/{len(outcomes)} hold" + (f", <b class=fail>{bad} disagree</b>)" if bad else ")")
 
 
-def _run_section(run: dict, records: list[dict]) -> str:
+def _run_section(results: Results) -> str:
     """How the records were made: the command(s), and whether every collected cell ran."""
-    sources = run.get("sources") or [run]
+    records = results.cells
     lines = []
-    for source in sources:
-        command = " ".join(source.get("command", []))
-        done = "complete" if source.get("complete", True) else "INCOMPLETE: some cells did not run"
-        if source.get("worker_crashed_on"):
-            done += "; a worker crashed while running " + ", ".join(source["worker_crashed_on"])
-        where = f"{html_text(source['path'])}: " if source.get("path") else ""
+    for source in results.runs():
+        command = " ".join(source.command)
+        done = "complete" if source.complete is not False else "INCOMPLETE: some cells did not run"
+        if source.worker_crashed_on:
+            done += "; a worker crashed while running " + ", ".join(source.worker_crashed_on)
+        where = f"{html_text(source.path)}: " if source.path else ""
         lines.append(f"{where}<code>{html_text(command)}</code> ({html_text(done)})")
-    kept = sum(bool(r.get("carried")) for r in records)
+    kept = sum(r.carried is not None for r in records)
     count = f"{len(records)} cells" + (f" ({kept} kept from the last run, not re-run)" if kept else "")
     return f'<section id="run" class="run">{count}. ' + "<br>".join(lines) + "</section>"
 
 
-def _section(i: int, key: tuple[str, str], m: dict, cells: dict, drawn: dict, drawings: dict) -> str:
+def _section(i: int, key: tuple[str, str], m: Matrix, cells: dict, drawn: dict, drawings: dict) -> str:
     spec, suite = key
     figures = (
         "".join(
@@ -209,22 +210,22 @@ def _section(i: int, key: tuple[str, str], m: dict, cells: dict, drawn: dict, dr
     )
     return (
         f'<section class="spec" id="{_anchor(i)}" data-spec="{html_text(spec)}">'
-        f"<h2>{html_text(spec)} v{html_text(str(m['version']))} [{html_text(suite)}]</h2>"
-        f'<p class="claim">{html_text(m["claim"])}</p>'
+        f"<h2>{html_text(spec)} v{html_text(str(m.version))} [{html_text(suite)}]</h2>"
+        f'<p class="claim">{html_text(m.claim)}</p>'
         f"{_heatmap(i, m, cells, drawings)}<div class=curves>{figures}</div>{_emergence_table(m)}</section>"
     )
 
 
-def _heatmap(i: int, m: dict, cells: dict, drawings: dict) -> str:
+def _heatmap(i: int, m: Matrix, cells: dict, drawings: dict) -> str:
     head = "".join(
         f'<th title="{html_text(tokens_text(_tokens_at(m, s)))}">{html_text(column_label(s))}</th>'
-        for s in m["steps"]
+        for s in m.steps
     )
     rows = []
-    for model in m["rows"]:
+    for model in m.rows:
         tds = []
-        for j, step in enumerate(m["steps"]):
-            record = m["cells"].get((model, step))
+        for j, step in enumerate(m.steps):
+            record = m.cells.get((model, step))
             if record is None:
                 tds.append('<td class="cell none">·</td>')
                 continue
@@ -235,20 +236,20 @@ def _heatmap(i: int, m: dict, cells: dict, drawings: dict) -> str:
     return f'<table class="heatmap"><tr><th>step</th>{head}</tr>{"".join(rows)}</table>'
 
 
-def _cell(record: dict, cell_id: str) -> str:
-    outcome = str(record.get("outcome"))
+def _cell(record: CellRecord, cell_id: str) -> str:
+    outcome = record.outcome
     classes = ["cell", outcome if outcome in ("holds", "absent", "error") else "none"]
     if disagrees(record):
         classes.append("disagrees")
     line = shown_headline(record)
-    value = "" if not line or line.get("value") is None else f" {value_text(line['value'])}"
+    value = "" if line is None or line.value is None else f" {value_text(line.value)}"
     hover = "\n".join(
-        f"[{'ok' if c['holds'] else 'FAIL'}] {c['check']}: {c['summary']}" for c in record.get("checks", [])
-    ) or str(record.get("error", ""))
-    carried = record.get("carried")
+        f"[{'ok' if c.holds else 'FAIL'}] {c.check}: {c.summary}" for c in record.checks
+    ) or str(record.error or "")
+    carried = record.carried
     if carried:
         classes.append("carried")
-        hover = f"not re-run: kept from {carried.get('run', 'the last run')}\n{hover}"
+        hover = f"not re-run: kept from {carried.run}\n{hover}"
     mark = '<sup class="carried">↺</sup>' if carried else ""
     return (
         f'<td class="{" ".join(classes)}" data-cell="{html_text(cell_id)}" '
@@ -256,11 +257,11 @@ def _cell(record: dict, cell_id: str) -> str:
     )
 
 
-def _tokens_at(m: dict, step) -> int | None:
-    return next((r.get("tokens") for (_, s), r in m["cells"].items() if s == step), None)
+def _tokens_at(m: Matrix, step) -> int | None:
+    return next((r.tokens for (_, s), r in m.cells.items() if s == step), None)
 
 
-def _emergence_table(m: dict) -> str:
+def _emergence_table(m: Matrix) -> str:
     rows = [
         f"<tr><td>{html_text(model)}</td><td>{html_text(str(step))}</td><td>{html_text(str(tokens))}</td></tr>"
         for model, step, tokens in onset_rows(m)
@@ -284,25 +285,29 @@ DETAIL_FIELDS = (
 )
 
 
-def _details(record: dict, drawings: dict) -> dict:
-    """What the click panel shows: verdict, checks with values (and a circuit check's drawing),
-    provenance (weights digest, BOS, library versions), the task and its prompts' seed."""
-    details = {k: record[k] for k in DETAIL_FIELDS if k in record}
-    details.update(record.get("provenance", {}))
+def _details(record: CellRecord, drawings: dict) -> dict:
+    """What the click panel shows (the page's JSON): verdict, checks with values (and a circuit
+    check's drawing), provenance (weights digest, BOS, library versions), the task and its
+    prompts' seed."""
+    plain = record.to_json()
+    details = {k: plain[k] for k in DETAIL_FIELDS if k in plain}
+    if record.provenance is not None:
+        provenance = record.provenance.to_json()
+        details.update({k: v for k, v in provenance.items() if k != "libraries"}, **provenance["libraries"])
     names = _template_ids(drawings)
     checks = [
-        {**c, "drawing": names[c["artifact"]]} if c.get("artifact") in names else c
-        for c in record.get("checks", [])
+        {**c.to_json(), "drawing": names[c.artifact]} if c.artifact in names else c.to_json()
+        for c in record.checks
     ]
     return {
-        "spec": record["spec"],
-        "spec_version": record.get("spec_version"),
-        "model": record["model"],
-        "step_label": f"step {column_label(record['step'])}",
-        "outcome": record.get("outcome"),
-        "expected": record.get("expected"),
+        "spec": record.spec,
+        "spec_version": record.spec_version,
+        "model": record.model,
+        "step_label": f"step {column_label(record.step)}",
+        "outcome": record.outcome,
+        "expected": record.expected,
         "checks": checks,
-        "error": record.get("error"),
+        "error": record.error,
         "details": details,
     }
 

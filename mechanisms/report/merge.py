@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..record import CellRecord, Results, SeriesRecord, Source
 from ..records_schema import RecordError, read_results
 
 # The fields that make two records of one cell the same measurement (timings and workers differ
@@ -22,7 +23,7 @@ class MergeError(ValueError):
     """Records that cannot be merged; the message names the files and fields."""
 
 
-def load(path: str | Path) -> dict:
+def load(path: str | Path) -> Results:
     """One results.json, checked whole (``records_schema``): a problem is one line naming the
     file and field, and no cell of a broken file is merged."""
     try:
@@ -31,34 +32,19 @@ def load(path: str | Path) -> dict:
         raise MergeError(str(exc)) from None
 
 
-def cell_key(record: dict) -> tuple:
-    return (record["spec"], record["suite"], record["model"], record["step"])
-
-
-def merge(paths: list[str | Path]) -> tuple[list[dict], dict]:
-    """``(records, run)``: the union of every file's cells, and a ``run`` naming the sources."""
-    records: dict[tuple, dict] = {}
+def merge(paths: list[str | Path]) -> Results:
+    """The union of every file's cells and series records, with the files as its sources."""
+    records: dict[tuple, CellRecord] = {}
     origin: dict[tuple, str] = {}
-    versions: dict[str, tuple[int, str]] = {}
+    versions: dict[tuple[str, str], tuple[tuple[int, str | None], str]] = {}
     sources, series = [], []
     for path in map(str, paths):
         document = load(path)
-        series.append((path, document.get("series", [])))
-        sources.append(
-            {
-                "path": path,
-                "command": document.get("command", []),
-                "complete": document.get("complete"),
-                **(
-                    {"worker_crashed_on": document["worker_crashed_on"]}
-                    if "worker_crashed_on" in document
-                    else {}
-                ),
-            }
-        )
-        for record in document["cells"]:
+        series.append((path, document.series))
+        sources.append(Source(path, document.command, document.complete, document.worker_crashed_on))
+        for record in document.cells:
             _same_version(versions, record, path)
-            key = cell_key(record)
+            key = record.key
             if key in records:
                 differ = differences(records[key], record)
                 if differ:
@@ -69,53 +55,50 @@ def merge(paths: list[str | Path]) -> tuple[list[dict], dict]:
                     )
                 continue
             records[key], origin[key] = record, path
-    complete = all(s["complete"] is True for s in sources)
-    run: dict = {"complete": complete, "sources": sources}
-    merged = _merge_series(series)
-    if merged:
-        run["series"] = merged
-    return list(records.values()), run
+    complete = all(s.complete is True for s in sources)
+    return Results(
+        cells=list(records.values()), series=_merge_series(series), complete=complete, sources=sources
+    )
 
 
-def _merge_series(files: list[tuple[str, list[dict]]]) -> list[dict]:
+def _merge_series(files: list[tuple[str, list[SeriesRecord]]]) -> list[SeriesRecord]:
     """Series items (stability, emergence) of every file; one item twice must agree."""
-    seen: dict[tuple, tuple[dict, str]] = {}
+    seen: dict[tuple, tuple[SeriesRecord, str]] = {}
     for path, records in files:
         for record in records:
-            key = (record["spec"], record["series"], record["suite"], record["label"])
-            if key in seen:
-                first, where = seen[key]
-                if (first["holds"], first["values"]) != (record["holds"], record["values"]):
-                    raise MergeError(f"{where} and {path} both hold {key[1]}[{key[3]}], measured differently")
+            if record.key in seen:
+                first, where = seen[record.key]
+                if (first.holds, first.values) != (record.holds, record.values):
+                    raise MergeError(
+                        f"{where} and {path} both hold {record.series}[{record.label}], measured differently"
+                    )
                 continue
-            seen[key] = (record, path)
+            seen[record.key] = (record, path)
     return [record for record, _ in seen.values()]
 
 
-def _same_version(versions: dict, record: dict, path: str) -> None:
+def _same_version(versions: dict, record: CellRecord, path: str) -> None:
     """One claim, one version and one digest of its task and checks (per suite: thresholds
     may differ by suite): a spec edited without a new version is still another claim."""
-    ours = (record["spec_version"], record.get("spec_sha256"))
-    (version, digest), first = versions.setdefault((record["spec"], record["suite"]), (ours, path))
-    if version != record["spec_version"]:
+    ours = (record.spec_version, record.spec_sha256)
+    (version, digest), first = versions.setdefault((record.spec, record.suite), (ours, path))
+    if version != record.spec_version:
         raise MergeError(
-            f"spec {record['spec']!r} is version {version} in {first} and version "
-            f"{record['spec_version']} in {path}: one matrix cannot hold two versions of a claim"
+            f"spec {record.spec!r} is version {version} in {first} and version "
+            f"{record.spec_version} in {path}: one matrix cannot hold two versions of a claim"
         )
-    if digest != record.get("spec_sha256"):
+    if digest != record.spec_sha256:
         raise MergeError(
-            f"spec {record['spec']!r} v{version} [{record['suite']}] was measured with different "
+            f"spec {record.spec!r} v{version} [{record.suite}] was measured with different "
             f"tasks, checks or thresholds in {first} and {path} (spec_sha256 {digest} vs "
-            f"{record.get('spec_sha256')}): one matrix cannot hold two claims; give the edited spec "
+            f"{record.spec_sha256}): one matrix cannot hold two claims; give the edited spec "
             "a new version"
         )
 
 
-def differences(a: dict, b: dict) -> list[str]:
+def differences(a: CellRecord, b: CellRecord) -> list[str]:
     """The measured fields in which two records of one cell differ."""
-    differ = [f for f in MEASURED if a.get(f) != b.get(f)]
-    digest_a = (a.get("provenance") or {}).get("weights_sha256")
-    digest_b = (b.get("provenance") or {}).get("weights_sha256")
-    if digest_a != digest_b:
+    differ = [f for f in MEASURED if getattr(a, f) != getattr(b, f)]
+    if a.weights_sha256 != b.weights_sha256:
         differ.append("provenance.weights_sha256")
     return differ

@@ -5,10 +5,11 @@ the same ``matrices()`` and ``emergence()``, so they cannot disagree on a verdic
 """
 
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass, field
 
 from ..catalogue.checkpoints import step_label
 from ..measure.series import onset
+from ..record import CellRecord
 
 EMERGES_NOTE = (
     "emerges: the first checkpoint of this run from which the claim holds at every later "
@@ -27,40 +28,52 @@ def column_label(step: int | None) -> str:
     return step_label(step).removeprefix("step")  # matrix columns: 0 128 ... final
 
 
-def matrices(records: list[dict]) -> dict:
-    """``{(spec, suite): {"rows": [...], "steps": [...], "cells": {(model, step): record}}}``."""
-    out: defaultdict[tuple, dict[str, Any]] = defaultdict(lambda: {"cells": {}, "params": {}})
+@dataclass
+class Matrix:
+    """One claim on one suite: a cell record per (model, checkpoint), rows by size."""
+
+    claim: str = ""
+    version: int = 0
+    cells: dict[tuple[str, int | None], CellRecord] = field(default_factory=dict)
+    params: dict[str, int | None] = field(default_factory=dict)
+    steps: list[int | None] = field(default_factory=list)
+    rows: list[str] = field(default_factory=list)  # models, smallest first
+
+
+def matrices(records: list[CellRecord]) -> dict[tuple[str, str], Matrix]:
+    """One ``Matrix`` per (spec, suite)."""
+    out: defaultdict[tuple[str, str], Matrix] = defaultdict(Matrix)
     for r in records:
-        m = out[(r["spec"], r["suite"])]
-        m["cells"][(r["model"], r["step"])] = r
-        m["params"][r["model"]] = r.get("params")
-        m["claim"], m["version"] = r["claim"], r["spec_version"]
+        m = out[(r.spec, r.suite)]
+        m.cells[(r.model, r.step)] = r
+        m.params[r.model] = r.params
+        m.claim, m.version = r.claim, r.spec_version
     for m in out.values():
-        m["steps"] = sorted({s for _, s in m["cells"]}, key=step_key)
-        m["rows"] = sorted(m["params"], key=lambda s: (m["params"][s] is None, m["params"][s] or 0, s))
+        m.steps = sorted({s for _, s in m.cells}, key=step_key)
+        m.rows = sorted(m.params, key=lambda s: (m.params[s] is None, m.params[s] or 0, s))
     return dict(out)
 
 
-def emergence(m: dict, model: str) -> tuple[int | None, int | None] | None:
+def emergence(m: Matrix, model: str) -> tuple[int | None, int | None] | None:
     """(step, tokens) from which the claim holds at every later checkpoint of this row, else None."""
-    row = [m["cells"][(model, s)] for s in m["steps"] if (model, s) in m["cells"]]
-    first = onset([r.get("outcome") == "holds" for r in row])
-    return None if first is None else (row[first]["step"], row[first].get("tokens"))
+    row = [m.cells[(model, s)] for s in m.steps if (model, s) in m.cells]
+    first = onset([r.outcome == "holds" for r in row])
+    return None if first is None else (row[first].step, row[first].tokens)
 
 
-def disagrees(record: dict) -> bool:
+def disagrees(record: CellRecord) -> bool:
     """The cell's verdict differs from the spec's expectation: its test failed."""
     return (
-        record.get("outcome") in ("holds", "absent")
-        and record.get("expected") is not None
-        and record["holds"] != record["expected"]
+        record.outcome in ("holds", "absent")
+        and record.expected is not None
+        and record.holds != record.expected
     )
 
 
-def cell_symbol(record: dict | None) -> str:
+def cell_symbol(record: CellRecord | None) -> str:
     if record is None:
         return "·"
-    return SYMBOL.get(str(record.get("outcome")), "?") + ("!" if disagrees(record) else "")
+    return SYMBOL.get(record.outcome, "?") + ("!" if disagrees(record) else "")
 
 
 def tokens_text(n: int | None) -> str:
@@ -73,7 +86,7 @@ def tokens_text(n: int | None) -> str:
     return f"{n} tokens"
 
 
-def onset_text(m: dict, model: str) -> str:
+def onset_text(m: Matrix, model: str) -> str:
     onset = emergence(m, model)
     if onset is None:
         return "never"
@@ -81,10 +94,10 @@ def onset_text(m: dict, model: str) -> str:
     return f"step {column_label(onset[0])}" + (f" ({tokens})" if tokens else "")
 
 
-def onset_rows(m: dict) -> list[tuple[str, str, str]]:
+def onset_rows(m: Matrix) -> list[tuple[str, str, str]]:
     """``(model, onset step or "never", onset tokens)`` per row: the emergence table."""
     rows = []
-    for model in m["rows"]:
+    for model in m.rows:
         onset = emergence(m, model)
         rows.append(
             (model, "never", "") if onset is None else (model, column_label(onset[0]), tokens_text(onset[1]))
@@ -99,8 +112,6 @@ def value_text(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 100 else f"{x:.0f}"
 
 
-def ordered(records: list[dict]) -> list[dict]:
+def ordered(records: list[CellRecord]) -> list[CellRecord]:
     """Records in report order: spec, suite, model size, checkpoint."""
-    return sorted(
-        records, key=lambda r: (r["spec"], r["suite"], r.get("params") or 0, r["model"], step_key(r["step"]))
-    )
+    return sorted(records, key=lambda r: (r.spec, r.suite, r.params or 0, r.model, step_key(r.step)))

@@ -6,14 +6,16 @@ tables, so they agree with the verdict in ``results.json``.
 
 from __future__ import annotations
 
+from ..record import SeriesRecord
 from ..spec.registry import SERIES_DEFAULTS
 from .escape import md_text, terminal_text
 from .records import column_label, tokens_text
 
 
-def _rule_text(record: dict) -> str:
-    rule = {**SERIES_DEFAULTS[record["kind"]], **record["rule"]}  # an older record may lack them
-    if record["kind"] == "stability":
+def _rule_text(record: SeriesRecord) -> str:
+    kind = str(record.kind)
+    rule = {**SERIES_DEFAULTS.get(kind, {}), **record.rule}  # an older record may lack them
+    if kind == "stability":
         what = f"{'weighted ' if rule['weighted'] else ''}{rule['of']} Jaccard"
         against = "the last checkpoint" if rule["compare"] == "final" else "the next checkpoint"
         smooth = f", EWMA {rule['ewma']:g}" if rule.get("ewma") else ""
@@ -24,10 +26,10 @@ def _rule_text(record: dict) -> str:
     )
 
 
-def series_summary(record: dict) -> str:
+def series_summary(record: SeriesRecord) -> str:
     """One line: the measured values against the rule, and the problem if any."""
-    values, rule = record["values"], _rule_text(record)
-    if record["kind"] == "stability":
+    values, rule = record.values, _rule_text(record)
+    if record.kind == "stability":
         pairs = values.get("pairs", [])
         shown = ", ".join(
             f"{column_label(p['from'])}->{column_label(p['to'])} {p['value']:.2f}" for p in pairs
@@ -37,7 +39,7 @@ def series_summary(record: dict) -> str:
         onsets = ", ".join(f"{size} {_onset(o)}" for size, o in values.get("onsets", {}).items())
         ratio = values.get("ratio")
         text = (f"latest/earliest onset {ratio:.2f}x; " if ratio is not None else "") + f"onsets: {onsets}"
-    problem = f"; {record['problem']}" if record.get("problem") else ""
+    problem = f"; {record.problem}" if record.problem else ""
     return f"{text} [{rule}]{problem}"
 
 
@@ -48,35 +50,31 @@ def _onset(onset: dict | None) -> str:
     return f"step {column_label(onset['step'])}" + (f" ({tokens})" if tokens else "")
 
 
-def symbol(record: dict) -> str:
-    mark = "✓" if record["holds"] else "✗"
-    expected = record.get("expected")
-    return mark + ("!" if expected is not None and expected != record["holds"] else "")
+def symbol(record: SeriesRecord) -> str:
+    mark = "✓" if record.holds else "✗"
+    expected = record.expected
+    return mark + ("!" if expected is not None and expected != record.holds else "")
 
 
-def ordered(series: list[dict]) -> list[dict]:
-    return sorted(series, key=lambda r: (r["spec"], r["series"], r["suite"], r["label"]))
+def ordered(series: list[SeriesRecord]) -> list[SeriesRecord]:
+    return sorted(series, key=lambda r: r.key)
 
 
-def render_series(series: list[dict]) -> list[str]:
+def render_series(series: list[SeriesRecord]) -> list[str]:
     """Terminal lines, one per series item."""
     lines = []
     for r in ordered(series):
         lines.append(
-            terminal_text(
-                f"{symbol(r)} {r['series']}[{r['label']}] ({r['spec']} v{r['spec_version']}): {r['summary']}"
-            )
+            terminal_text(f"{symbol(r)} {r.series}[{r.label}] ({r.spec} v{r.spec_version}): {r.summary}")
         )
     return lines
 
 
-def markdown_table(series: list[dict]) -> list[str]:
+def markdown_table(series: list[SeriesRecord]) -> list[str]:
     if not series:
         return []
     lines = ["| claim | over | holds | measured |", "|---|---|---|---|"]
     for r in ordered(series):
-        claim, over, measured = (
-            md_text(x) for x in (f"{r['series']} ({r['spec']})", r["label"], r["summary"])
-        )
+        claim, over, measured = (md_text(x) for x in (f"{r.series} ({r.spec})", r.label, r.summary))
         lines.append(f"| {claim} | {over} | {symbol(r)} | {measured} |")
     return lines

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..record import CellRecord
 from ..run_state import RunState
 from .escape import terminal_text
 from .matrix import render_matrices
@@ -58,12 +59,12 @@ def write_summary(reporter: Any, state: RunState, dist: str | None) -> None:
         )
 
 
-def extra_model_lines(records: list[dict]) -> list[str]:
+def extra_model_lines(records: list[CellRecord]) -> list[str]:
     """How each extra model without a base was judged (the expectations of which size)."""
     seen = {}
     for r in records:
-        if r.get("extra_model") and not r.get("role"):
-            seen[r["model"]] = r.get("derived_from")
+        if r.extra_model and not r.role:
+            seen[r.model] = r.derived_from
     return [
         f"extra model {model}: judged by {size}'s expectations at its last checkpoint (same parameter count)"
         if size

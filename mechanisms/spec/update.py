@@ -21,6 +21,7 @@ import yaml
 
 from ..catalogue.checkpoints import step_label
 from ..catalogue.suites import get_suite
+from ..record import CellRecord
 from .loader import Expectation, Spec, SpecLoader, parse_spec
 
 NEVER = None  # a size's onset when the claim is expected at no checkpoint
@@ -190,7 +191,7 @@ def _replace_entry(text: str, suite: str, entry: str) -> str:
     return text[:line_start] + " " * first.column + f"{suite}: {entry}\n" + text[line_start:]
 
 
-def update_from_records(records: list[dict], suite: str, write: bool) -> list[Update]:
+def update_from_records(records: list[CellRecord], suite: str, write: bool) -> list[Update]:
     """Update every spec a run measured in ``suite`` (its suite sizes, not extra models; cells
     that errored measured nothing); write the files when ``write``. Records come from
     ``results.json`` or the run itself."""
@@ -199,12 +200,9 @@ def update_from_records(records: list[dict], suite: str, write: bool) -> list[Up
 
     by_path: dict[str, list[Measured]] = {}
     for r in records:
-        if r.get("suite") == suite and not r.get("extra_model") and r.get("outcome") in ("holds", "absent"):
-            step = r.get("step")
-            if isinstance(step, int):
-                by_path.setdefault(r["spec_path"], []).append(
-                    Measured(r["model"], step, r["outcome"] == "holds")
-                )
+        counted = r.suite == suite and not r.extra_model and r.outcome in ("holds", "absent")
+        if counted and isinstance(r.step, int) and r.spec_path:
+            by_path.setdefault(r.spec_path, []).append(Measured(r.model, r.step, r.outcome == "holds"))
     updates = []
     for path, measured in sorted(by_path.items()):
         spec = load_spec(path)

@@ -29,14 +29,14 @@ def cell_for(spec):
 def test_example_validates_and_measures(text):
     spec = parse_spec(text, DOC)
     record = measure(spec, cell_for(spec), RunOptions())
-    assert record["checks"] and all("summary" in c for c in record["checks"])
+    assert record.checks and all(c.summary for c in record.checks)
 
 
 def test_induction_examples_hold_on_the_trained_zoo():
     by_id = {parse_spec(t, DOC).id: parse_spec(t, DOC) for t in EXAMPLES}
     cell = suite_cells("zoo", "zoo-890k", "final")[0]
     for name in ("doc-ablation", "doc-fixed-heads", "doc-behaviour"):
-        assert measure(by_id[name], cell, RunOptions())["holds"], name
+        assert measure(by_id[name], cell, RunOptions()).holds, name
 
 
 def test_the_roles_table_is_the_registrys():

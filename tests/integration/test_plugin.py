@@ -53,7 +53,7 @@ def test_xdist_run_prints_matrices_and_writes_results(project):
     )
     assert first["outcome"] == "holds" and first["provenance"]["weights_sha256"]
     assert first["checks"][0]["values"]["best_score"] > 0.4 and first["tokens"] == 2048 * 2048
-    assert {"transformer-lens", "torch", "transformers"} <= set(first["provenance"])
+    assert {"transformer-lens", "torch", "transformers"} <= set(first["provenance"]["libraries"])
 
 
 def test_same_matrix_with_and_without_xdist(project):
@@ -103,7 +103,7 @@ def test_unavailable_model_fails_fast_and_says_how_to_prefetch(project, monkeypa
     )
     cells = results(project)
     assert all(c["outcome"] == "error" for c in cells)
-    assert all(c["seconds"] < 2.0 for c in cells if "seconds" in c)
+    assert all(c["seconds"] < 2.0 for c in cells if c["seconds"] is not None)
     assert time.perf_counter() - start < 60
 
 

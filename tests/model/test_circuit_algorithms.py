@@ -25,7 +25,7 @@ def gt_520k():
 def test_the_greater_than_algorithm_holds_where_mlps_raise_later_years(gt_520k):
     result = greater_than_algorithm(gt_520k, FIELDS)
     assert result.holds, result.summary
-    assert result.headline["value"] == pytest.approx(result.values["mean_boost"])
+    assert result.headline.value == pytest.approx(result.values["mean_boost"])
     assert result.values["mean_boost"] > 0.2
     assert max(result.values["yy_attention"].values()) >= 0.9  # L1H0 attends to YY
 
@@ -69,7 +69,7 @@ def test_a_circuit_without_an_mlp_into_the_logits_fails_the_algorithm():
     found, _, _ = read_circuit(run, FIELDS["circuit"])
     assert found is not None and not logit_mlps(found)
     result = greater_than_algorithm(run, FIELDS)
-    assert not result.holds and result.headline["value"] is None
+    assert not result.holds and result.headline.value is None
     assert result.summary == "the circuit has no MLP with an edge to the logits"
 
 

@@ -162,9 +162,9 @@ def test_a_circuit_check_fails_on_a_bound_the_circuit_exceeds_and_on_a_head_it_l
     from mechanisms.measure.checks import circuit, head_name
 
     fits = circuit(zoo_ioi, {"metric": "logit_diff", "max_edges": 400})
-    assert fits.holds and fits.headline["value"] == fits.values["n_edges"]
+    assert fits.holds and fits.headline.value == fits.values["n_edges"]
     too_small = circuit(zoo_ioi, {"metric": "logit_diff", "max_edges": 2})
-    assert not too_small.holds and too_small.headline["value"] > 2
+    assert not too_small.holds and too_small.headline.value > 2
     graph = Graph.of(zoo_ioi.model.bridge.cfg)
     outside = next(
         head_name(l, h)
@@ -173,7 +173,7 @@ def test_a_circuit_check_fails_on_a_bound_the_circuit_exceeds_and_on_a_head_it_l
         if head_name(l, h) not in fits.values["heads"]
     )
     lacking = circuit(zoo_ioi, {"metric": "logit_diff", "contains": {"ids": [outside]}})
-    assert not lacking.holds and lacking.headline["value"] is None
+    assert not lacking.holds and lacking.headline.value is None
 
 
 def test_attribution_in_batch_chunks_equals_one_batch(zoo_ioi):

@@ -16,6 +16,7 @@ import pytest
 
 import mechanisms
 from mechanisms.gate.judge import judge
+from mechanisms.record import BaseClaim
 from mechanisms.spec import registry
 from mechanisms.spec.loader import SpecError
 from mechanisms.spec.schema import spec_schema
@@ -229,9 +230,9 @@ def verdicts() -> dict[str, tuple[bool, bool, str]]:
         sides = []
         for side in (2, 3):
             record = mechanisms.measure_spec(_spec(task, [(c[1], c[side]) for c in cases]), SIZE, STEP)
-            sides.append(record["checks"])
+            sides.append(record.checks)
         for (name, *_), a, b in zip(cases, *sides):
-            out[name] = (a["holds"], b["holds"], f"{a['summary']} | {b['summary']}")
+            out[name] = (a.holds, b.holds, f"{a.summary} | {b.summary}")
     return out
 
 
@@ -264,8 +265,8 @@ def test_batch_size_changes_no_value():
     record = mechanisms.measure_spec(
         _spec(IOI, [("circuit", f"{{{CIRCUIT}}}"), ("circuit", f"{{{CIRCUIT}, batch_size: 3}}")]), SIZE, STEP
     )
-    plain, batched = record["checks"]
-    assert plain["values"] == batched["values"] and plain["holds"] == batched["holds"]
+    plain, batched = record.checks
+    assert plain.values == batched.values and plain.holds == batched.holds
 
 
 def test_tolerance_flips_a_gates_verdict():
@@ -278,5 +279,7 @@ def test_tolerance_flips_a_gates_verdict():
     ):
         spec = _spec(IOI, [("behaviour", check)])
         base, measured = mechanisms.measure_spec(spec, SIZE, STEP), mechanisms.measure_spec(spec, candidate)
-        gates.append(judge(base, measured, [(c.kind, c.for_suite("zoo")) for c in spec.checks]))
-    assert [g["verdict"] for g in gates] == ["pass", "fail"], gates
+        gates.append(
+            judge(BaseClaim.of_record(base), measured, [(c.kind, c.for_suite("zoo")) for c in spec.checks])
+        )
+    assert [g.verdict for g in gates] == ["pass", "fail"], gates

@@ -28,4 +28,4 @@ def test_claims_on_gemma3_match_expectations(spec):
     cell = suite_cells("gemma3", None, "final")[0]
     assert cell.prepend_bos  # Gemma collapses without BOS
     record = measure(spec, cell, RunOptions())
-    assert record["holds"] == spec.expected("gemma3", cell.size, None), record["checks"]
+    assert record.holds == spec.expected("gemma3", cell.size, None), record.checks

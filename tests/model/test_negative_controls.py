@@ -19,13 +19,13 @@ def test_random_init_fails_every_claim(spec_path):
     spec = load_spec(spec_path)
     cell = next(c for c in suite_cells("zoo", "zoo-890k", "step0"))
     record = measure(spec, cell, RunOptions())
-    assert record["holds"] is False, record["checks"]
+    assert record.holds is False, record.checks
 
 
 def test_ioi_fails_on_corrupted_prompts():
     spec = load_spec(Path(__file__).parents[2] / "mechanisms" / "specs" / "ioi.mech.yaml")
     cell = next(c for c in suite_cells("zoo", "zoo-890k", "final"))
-    assert measure(spec, cell, RunOptions())["holds"]
+    assert measure(spec, cell, RunOptions()).holds
     from mechanisms.measure.checks import behaviour
     from mechanisms.measure.evaluation import load_cell_model
     from mechanisms.measure.runs import task_run

@@ -70,7 +70,7 @@ def test_architecture_has_grouped_query_attention(real_cell):
 @pytest.mark.parametrize("spec", SMOLLM2_SPECS, ids=lambda s: _spec(s).id)
 def test_claims_on_the_real_model_match_expectations(spec, real_cell):
     record = measure(spec, real_cell, RunOptions())
-    assert record["holds"] == spec.expected("smollm2", real_cell.size, None), record["checks"]
+    assert record.holds == spec.expected("smollm2", real_cell.size, None), record.checks
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_claims_on_the_real_model_match_expectations(spec, real_cell):
 )
 def test_every_holding_claim_fails_on_random_weights(spec, random_cell):
     record = measure(spec, random_cell, RunOptions())
-    assert record["holds"] is False, record["checks"]
+    assert record.holds is False, record.checks
 
 
 def test_name_movers_raise_io_where_the_zoo_suppresses_s(real_cell):

@@ -25,7 +25,7 @@ checks:
 
 def verdicts(text: str, model: str = "zoo-890k", step: int = 2048) -> list[bool]:
     record = mechanisms.measure_spec(text, model, step)
-    return [c["holds"] for c in record["checks"]]
+    return [c.holds for c in record.checks]
 
 
 def test_min_with_a_role_keeps_only_the_role_heads_that_pass_it():
@@ -36,11 +36,11 @@ def test_min_with_a_role_keeps_only_the_role_heads_that_pass_it():
   - heads: {role: induction_heads, min: 0.9}
 """
     record = mechanisms.measure_spec(spec(checks, params=params), "zoo-890k", 2048)
-    role, strict, loose = record["checks"]
-    assert role["holds"] and loose["holds"]
-    assert not strict["holds"]  # it held before: min was printed but not applied
-    assert strict["values"]["n_heads"] == 0 and strict["values"]["best_score"] < 0.995
-    assert "induction_heads >= 0.995" in strict["summary"]
+    role, strict, loose = record.checks
+    assert role.holds and loose.holds
+    assert not strict.holds  # it held before: min was printed but not applied
+    assert strict.values["n_heads"] == 0 and strict.values["best_score"] < 0.995
+    assert "induction_heads >= 0.995" in strict.summary
 
 
 def test_min_is_refused_for_a_role_ranked_lowest_first_and_for_bare_ids():
@@ -61,13 +61,11 @@ def test_head_scores_are_read_on_the_prompts_the_selector_names():
   - heads: {{score: previous_token, min: 0.5, layers: [0], on: {{repeated_tokens: {{pool: "{ZOO_WORDS}"}}}}}}
 """
     record = mechanisms.measure_spec(spec(checks, task="greater_than"), "zoo-890k", 2048)
-    default, task, named = record["checks"]
-    assert default["values"]["prompts"] == {"previous_token": "greater_than(n_prompts=16, seed=0)"}
-    assert task["values"] == default["values"]
-    assert named["values"]["prompts"]["previous_token"].startswith(
-        "repeated_tokens(n_prompts=32, pool=^w\\d+$"
-    )
-    assert [default["holds"], named["holds"]] == [False, True]
+    default, task, named = record.checks
+    assert default.values["prompts"] == {"previous_token": "greater_than(n_prompts=16, seed=0)"}
+    assert task.values == default.values
+    assert named.values["prompts"]["previous_token"].startswith("repeated_tokens(n_prompts=32, pool=^w\\d+$")
+    assert [default.holds, named.holds] == [False, True]
 
 
 def test_induction_scores_need_repeated_prompts():
@@ -82,7 +80,7 @@ def test_induction_scores_need_repeated_prompts():
         "zoo-890k",
         2048,
     )
-    assert record["checks"][0]["values"]["prompts"] == {
+    assert record.checks[0].values["prompts"] == {
         "induction": "repeated_tokens(n_prompts=32, pool=all, seed=3, span=10)"
     }
 
@@ -94,6 +92,6 @@ def test_measure_spec_takes_a_path_a_size_and_a_checkpoint(tmp_path):
         "checks:\n  - behaviour: {metric: logit_diff, min: 1}\nexpect:\n  zoo: {sizes: {zoo-890k: 512}}\n"
     )
     early, late = (mechanisms.measure_spec(path, "zoo-890k", step) for step in (0, "step2048"))
-    assert (early["holds"], early["expected"], early["revision"]) == (False, False, "step0")
-    assert (late["holds"], late["expected"], late["model"]) == (True, True, "zoo-890k")
-    assert late["task_params"]["n_prompts"] == 8 and late["provenance"]["weights_sha256"]
+    assert (early.holds, early.expected, early.revision) == (False, False, "step0")
+    assert (late.holds, late.expected, late.model) == (True, True, "zoo-890k")
+    assert late.task_params["n_prompts"] == 8 and late.provenance.weights_sha256

@@ -151,3 +151,62 @@ def _constant_table(value: ast.expr) -> bool:
     """A literal table of constants (names, thresholds), not filled at run time: never empty."""
     elements = value.keys if isinstance(value, ast.Dict) else value.elts  # type: ignore[attr-defined]
     return bool(elements)
+
+
+# Keys that name a record's fields (record.py) and nothing else in the package. Records are
+# dataclasses: read by attribute; only their serialisation (record.py), the shape check of files
+# (records_schema.py), the stored baseline's own format (gate/baseline.py) and the spec files'
+# reader (spec/loader.py: a spec's YAML has ``checks`` and ``expect: {holds: ...}``) see these keys.
+RECORD_KEYS = {
+    "outcome",
+    "holds",
+    "expected",
+    "spec_version",
+    "spec_sha256",
+    "spec_path",
+    "checks",
+    "headline",
+    "provenance",
+    "circuit_edges",
+    "carried",
+    "nodeid",
+    "test_outcome",
+    "worker",
+    "verdict",
+    "reasons",
+    "base_outcome",
+    "measured_here",
+    "extra_model",
+    "derived_from",
+    "loaded_model",
+    "summary",
+    "weights_sha256",
+    "tokenizer_sha256",
+}
+SERIALISATION = {
+    "mechanisms.record",
+    "mechanisms.records_schema",
+    "mechanisms.gate.baseline",
+    "mechanisms.spec.loader",
+}
+
+
+def test_records_are_read_by_attribute_not_by_string_key():
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        if module_name(path) in SERIALISATION:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            key = None
+            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+                key = node.slice.value
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", "") in ("get", "setdefault", "pop")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                key = node.args[0].value
+            if key in RECORD_KEYS:
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: [{key!r}]")
+    assert not found, "\n".join(found)

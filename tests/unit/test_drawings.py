@@ -4,6 +4,7 @@ each edge once, coloured by the input it reaches; the report writes and inlines 
 import json
 import xml.etree.ElementTree as ET
 
+from mechanisms.record import CellRecord, Results
 from mechanisms.report import html as report_html
 from mechanisms.report.drawings import circuit_svg, layout, row_of, split_edge
 from mechanisms.report.files import write_reports
@@ -91,7 +92,8 @@ def test_reports_draw_each_saved_circuit_and_inline_it(tmp_path):
             "checks": [check, missing],
         },
     ]
-    write_reports(records, str(tmp_path), {"complete": True, "command": ["pytest"]})
+    results = Results(cells=[CellRecord.from_json(r) for r in records], complete=True, command=["pytest"])
+    write_reports(results, str(tmp_path))
     drawn = (tmp_path / "circuits" / "c" / "zoo-250k@step2048.svg").read_text()
     assert drawn == circuit_svg(artifact())
     page = (tmp_path / "report.html").read_text()
@@ -99,4 +101,4 @@ def test_reports_draw_each_saved_circuit_and_inline_it(tmp_path):
     (cell,) = cells.values()
     template = cell["checks"][0]["drawing"]  # the id of the <template> the panel clones
     assert f'<template id="{template}">{drawn}</template>' in page and "drawing" not in cell["checks"][1]
-    assert report_html.render(records).count("<svg") == 0  # no drawings given, none inlined
+    assert report_html.render(results).count("<svg") == 0  # no drawings given, none inlined

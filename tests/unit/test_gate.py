@@ -3,6 +3,7 @@ keys, the derived size of an extra model, and the space-form path options (no mo
 
 import json
 import struct
+from dataclasses import replace
 
 import pytest
 
@@ -11,6 +12,7 @@ from mechanisms.gate.judge import judge
 from mechanisms.gate.tolerance import Tolerance
 from mechanisms.options import space_form_problem
 from mechanisms.plan.derive import parameter_count
+from mechanisms.record import BaseClaim, CellRecord, CheckRecord, CircuitMembers, Headline
 from mechanisms.report.summary import gate_tables
 from mechanisms.spec.loader import SpecError, load_spec
 
@@ -18,17 +20,20 @@ BEHAVIOUR = ("behaviour", {"metric": "logit_diff", "min": 1.0})
 HEADS = ("heads", {"score": "induction", "min": 0.4})
 
 
-def cell(outcome, *values, op=(">=", ">=")):
+def cell(outcome, *values, op=(">=", ">="), spec="s", model="m"):
     checks = [
-        {
-            "check": f"c[{i}]",
-            "holds": outcome == "holds",
-            "summary": "s",
-            "headline": {"name": "v", "value": v, "threshold": 1.0, "op": op[i]},
-        }
+        CheckRecord(f"c[{i}]", outcome == "holds", "s", headline=Headline("v", v, 1.0, op[i]))
         for i, v in enumerate(values)
     ]
-    return {"outcome": outcome, "holds": outcome == "holds", "checks": checks, "model": "m"}
+    return CellRecord(spec, "zoo", model, 1, 1, "c", outcome=outcome, holds=outcome == "holds", checks=checks)
+
+
+def base_of(outcome, *values, edges=None):
+    return BaseClaim.of_record(replace(cell(outcome, *values), model="b", circuit_edges=edges))
+
+
+def members(*edges):
+    return {0: CircuitMembers({e: 1.0 for e in edges}, [], 0.0)}
 
 
 def test_tolerances_relative_absolute_and_their_direction():
@@ -46,54 +51,46 @@ def test_tolerances_relative_absolute_and_their_direction():
 
 
 def test_a_claim_the_base_held_must_hold_and_stay_within_tolerance():
-    base = cell("holds", 8.0, 0.9)
+    base = base_of("holds", 8.0, 0.9)
     kept = judge(base, cell("holds", 7.0, 0.85), [BEHAVIOUR, HEADS])
-    assert kept["verdict"] == "pass" and kept["required"]
+    assert kept.verdict == "pass" and kept.required
     weaker = judge(base, cell("holds", 6.0, 0.85), [BEHAVIOUR, HEADS])  # -25% > 20%
-    assert weaker["verdict"] == "fail"
-    assert weaker["reasons"] == ["c[0] v: base 8 -> candidate 6; may fall by at most 20% (at least 6.4)"]
+    assert weaker.verdict == "fail"
+    assert weaker.reasons == ["c[0] v: base 8 -> candidate 6; may fall by at most 20% (at least 6.4)"]
     lost = judge(base, cell("absent", 7.9, 0.85), [BEHAVIOUR, HEADS])
-    assert lost["verdict"] == "fail" and lost["reasons"][0].startswith("the claim held on the base")
+    assert lost.verdict == "fail" and lost.reasons[0].startswith("the claim held on the base")
 
 
 def test_a_circuit_is_compared_edge_by_edge_with_the_base_circuit():
     """Same size and faithfulness, other edges: reported always, failed where ``base_overlap`` is set."""
     circuit = ("circuit", {"metric": "logit_diff", "max_edges": 100})
     strict = ("circuit", {**circuit[1], "base_overlap": 0.5})
-    base = {**cell("holds", 4.0), "circuit_edges": {"0": ["a->b", "b->logits", "input->a"]}}
-    same = {0: {"edges": {"a->b": 1.0, "b->logits": 2.0, "input->a": 0.5}}}
-    other = {0: {"edges": {"a->c": 1.0, "c->logits": 2.0, "input->a": 0.5}}}
+    base = base_of("holds", 4.0, edges={"0": ["a->b", "b->logits", "input->a"]})
+    same = members("a->b", "b->logits", "input->a")
+    other = members("a->c", "c->logits", "input->a")
     kept = judge(base, cell("holds", 4.0), [circuit], other)
-    assert kept["verdict"] == "pass" and kept["checks"][0]["overlap"] == 0.2  # 1 shared of 5
-    assert judge(base, cell("holds", 4.0), [strict], same)["verdict"] == "pass"
+    assert kept.verdict == "pass" and kept.checks[0].overlap == 0.2  # 1 shared of 5
+    assert judge(base, cell("holds", 4.0), [strict], same).verdict == "pass"
     moved = judge(base, cell("holds", 4.0), [strict], other)
-    assert moved["verdict"] == "fail"
-    assert moved["reasons"] == [
+    assert moved.verdict == "fail"
+    assert moved.reasons == [
         "check 0: the circuit shares 20% of its edges with the base's (edge Jaccard; needs >= 50%)"
     ]
-    unknown = judge(cell("holds", 4.0), cell("holds", 4.0), [strict], same)  # an old baseline: no edges
-    assert unknown["verdict"] == "fail" and "the base has no circuit" in unknown["reasons"][0]
-    record = {**cell("holds", 4.0), "spec": "c", "gate": {"base": "b", **moved}}
+    unknown = judge(base_of("holds", 4.0), cell("holds", 4.0), [strict], same)  # an old baseline: no edges
+    assert unknown.verdict == "fail" and "the base has no circuit" in unknown.reasons[0]
+    record = replace(cell("holds", 4.0, spec="c"), gate=moved)
     assert "20% of edges shared" in gate_tables([record])
 
 
 def test_a_claim_absent_on_the_base_is_reported_not_required():
-    result = judge(cell("absent", 0.5), cell("absent", 0.1), [BEHAVIOUR])
-    assert result["verdict"] == "not required" and not result["required"] and result["reasons"] == []
-    assert result["checks"][0]["within"] is False  # still measured and shown
+    result = judge(base_of("absent", 0.5), cell("absent", 0.1), [BEHAVIOUR])
+    assert result.verdict == "not required" and not result.required and result.reasons == []
+    assert result.checks[0].within is False  # still measured and shown
 
 
 def test_summary_table_names_base_candidate_change_and_verdict():
-    record = {
-        "spec": "ioi-behaviour",
-        "model": "ft",
-        "outcome": "holds",
-        "gate": {
-            "base": "base",
-            "base_outcome": "holds",
-            **judge(cell("holds", 8.0), cell("holds", 6.0), [BEHAVIOUR]),
-        },
-    }
+    record = cell("holds", 6.0, spec="ioi-behaviour", model="ft")
+    record.gate = judge(replace(base_of("holds", 8.0), model="base"), record, [BEHAVIOUR])
     text = gate_tables([record])
     assert "### Mechanism gate: ft against base" in text
     assert "| ioi-behaviour | ✓ v 8 | ✓ v 6 | -25% (may fall 20%) | ❌ FAIL |" in text
@@ -167,9 +164,8 @@ def test_an_extra_model_judged_by_no_size_says_why(tmp_path):
 
     lines = extra_model_lines(
         [
-            {"extra_model": True, "model": "org/variant", "derived_from": None},
-            {"extra_model": True, "model": str(tmp_path), "derived_from": None},
-            {"extra_model": True, "model": "org/fine-tune", "derived_from": "zoo-890k"},
+            replace(cell("holds", model=model), extra_model=True, derived_from=size)
+            for model, size in (("org/variant", None), (str(tmp_path), None), ("org/fine-tune", "zoo-890k"))
         ]
     )
     text = "\n".join(lines)

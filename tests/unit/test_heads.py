@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from mechanisms.measure import heads
+from mechanisms.record import CellRecord
 from mechanisms.scheduling import split_groups
 
 
@@ -67,10 +68,8 @@ def test_end_to_io_attention():
 
 def test_split_groups_flags_a_model_loaded_on_two_workers():
     records = [
-        {"group": "m:step1", "worker": "gw0"},
-        {"group": "m:step1", "worker": "gw1"},
-        {"group": "m:step2", "worker": "gw0"},
-        {"group": "m:step2", "worker": "gw0"},
+        CellRecord("s", "zoo", "m", step, 1, "c", group=f"m:step{step}", worker=worker)
+        for step, worker in ((1, "gw0"), (1, "gw1"), (2, "gw0"), (2, "gw0"))
     ]
     assert split_groups(records) == {"m:step1": ["gw0", "gw1"]}
 

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from mechanisms.gate import baseline
 from mechanisms.gate.bases import GateError, base_for
 from mechanisms.gate.judge import judge
+from mechanisms.record import CellRecord, Results
 from mechanisms.records_schema import RecordError, read_results
 from mechanisms.report.escape import md_text, terminal_text
 from mechanisms.report.files import write_reports
@@ -120,9 +121,8 @@ def page_tags(text: str) -> Tags:
 
 def genuine_tags() -> set[str]:
     """The elements the report of the real file draws: no other may come from data."""
-    records, run = merge([RESULTS])
     with tempfile.TemporaryDirectory() as out:
-        write_reports(records, out, run)
+        write_reports(merge([RESULTS]), out)
         return page_tags(Path(out, "report.html").read_text()).tags
 
 
@@ -144,13 +144,13 @@ def test_a_mutated_results_file_is_refused_by_field_or_reported_as_text(mutation
         source.write_text(json.dumps(document))  # NaN and Infinity written as JSON's extensions
         before = files_under(root)
         try:
-            records, run = merge([source])
+            results = merge([source])
         except MergeError as exc:
             assert lines_name_the_file(str(exc), str(source)), str(exc)
             assert files_under(root) == before
             return
         out = Path(root, "out")
-        write_reports(records, str(out), run)
+        write_reports(results, str(out))
         outside = {f for f in files_under(root) - before if not f.startswith(str(out) + os.sep)}
         assert not outside
         page = (out / "report.html").read_text()
@@ -161,7 +161,7 @@ def test_a_mutated_results_file_is_refused_by_field_or_reported_as_text(mutation
         assert written["cells"] == json.loads(json.dumps(written["cells"]))
         for name in ("report.md", "matrix.md"):
             markdown_is_text((out / name).read_text())
-        assert not any("\x1b" in line for line in render_matrices(records))
+        assert not any("\x1b" in line for line in render_matrices(results.cells))
 
 
 def pipes(line: str) -> int:
@@ -207,24 +207,24 @@ def test_every_string_of_a_results_file_is_text_in_every_view(payload):
             parent = parent[step]
         parent[where[-1]] = payload
         try:
-            records = [c for c in document["cells"]]
-            read_results_text(document)
+            results = read_results_text(document)
         except RecordError:
             continue  # a field whose strings are a closed set (outcome, op): refused by field
-        page = page_tags(report_html.render(records, document))
+        records = results.cells
+        page = page_tags(report_html.render(results))
         assert page.tags <= GENUINE_TAGS and not page.handlers, where
-        markdown_is_text(report_markdown.render(records, {}, document))
+        markdown_is_text(report_markdown.render(results, {}))
         markdown_is_text(matrix_markdown(records))
         markdown_is_text(gate_tables(records))
         terminal = render_matrices(records) + gate_tables(records, terminal_text).splitlines()
         assert not any("\x1b" in line for line in terminal), where
 
 
-def read_results_text(document: dict) -> None:
+def read_results_text(document: dict) -> Results:
     with tempfile.TemporaryDirectory() as root:
         path = Path(root, "results.json")
         path.write_text(json.dumps(document))
-        read_results(str(path))
+        return read_results(str(path))
 
 
 def damaged(entry: dict) -> dict:
@@ -235,7 +235,10 @@ def damaged(entry: dict) -> dict:
         if line.get("value") is not None:
             line["value"] = line["value"] - 1e6 if line["op"] == ">=" else line["value"] + 1e6
         checks.append({**c, "holds": False, "summary": "damaged", "headline": line})
-    return {"outcome": "absent", "holds": False, "checks": checks, "provenance": {}}
+    return CellRecord.from_json(
+        {"spec": "s", "suite": "zoo", "model": "m", "step": None, "spec_version": 1, "claim": "c"}
+        | {"outcome": "absent", "holds": False, "checks": checks, "provenance": {}}
+    )
 
 
 def gate_verdicts(path: str) -> dict[str, str]:
@@ -253,7 +256,7 @@ def gate_verdicts(path: str) -> dict[str, str]:
             verdicts[spec_id] = "refused"
             continue
         checks = [(c.kind, c.for_suite("zoo")) for c in spec.checks]
-        verdicts[spec_id] = judge(base, damaged(entry), checks)["verdict"]
+        verdicts[spec_id] = judge(base, damaged(entry), checks).verdict
     return verdicts
 
 
@@ -337,13 +340,14 @@ DELETE = object()
 )
 def test_text_from_records_never_becomes_markup_in_any_view(texts):
     spec, model, claim, summary = texts
-    records, run = merge([RESULTS])
+    results = merge([RESULTS])
+    records = results.cells
     for record in records:
-        record.update(spec=spec, model=model, claim=claim)
-        for check in record["checks"]:
-            check.update(summary=summary, check=summary)
+        record.spec, record.model, record.claim = spec, model, claim
+        for check in record.checks:
+            check.summary = check.check = summary
     with tempfile.TemporaryDirectory() as out:
-        write_reports(records, out, run)
+        write_reports(results, out)
         tags = page_tags(Path(out, "report.html").read_text())
         assert tags.tags <= GENUINE_TAGS and not tags.handlers
     markdown_is_text(gate_tables(records))

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from mechanisms.record import CellRecord, Results
 from mechanisms.report import html as report_html
 from mechanisms.report.curves import check_indices, curve_svg
 from mechanisms.report.files import write_reports
@@ -44,6 +45,15 @@ def record(model, step, outcome, expected=True, params=1, spec="s", value=None, 
     }
 
 
+def cells(rows):
+    """Records as the run holds them, from their JSON (as results.json holds them)."""
+    return [CellRecord.from_json(r) for r in rows]
+
+
+def page_of(rows, **run):
+    return report_html.render(Results(cells=cells(rows), **run))
+
+
 def run_records():
     """Two sizes x three checkpoints; the small one never gets there, the big one from step 8."""
     out = []
@@ -62,7 +72,7 @@ def test_emergence_is_the_first_step_from_which_it_always_holds():
         record("a", 4, "holds"),
         record("a", 8, "holds"),
     ]
-    m = matrices(rows)[("s", "zoo")]
+    m = matrices(cells(rows))[("s", "zoo")]
     assert emergence(m, "a") == (4, 4 * 2048)
 
 
@@ -72,15 +82,15 @@ def test_matrix_symbols_and_disagreement_marker():
         record("small", 8, "holds", expected=False),
         record("big", 0, "error", params=2),
     ]
-    text = "\n".join(render_matrices(rows))
+    text = "\n".join(render_matrices(cells(rows)))
     assert "✓!" in text and " E" in text and "·" in text
     assert text.index("small") < text.index("big")  # rows ordered by parameter count
 
 
 def test_html_cells_carry_the_terminal_verdicts_and_values():
     rows = run_records() + [record("big", 24, "absent", expected=True, params=2, value=0.4)]
-    page = report_html.render(rows)
-    for r in rows:
+    page = page_of(rows)
+    for r in cells(rows):
         assert cell_symbol(r) in page
     assert page.count('class="cell holds"') == 2  # big@8 and big@16
     assert page.count("cell absent disagrees") == 1  # big@24: expected to hold, absent
@@ -89,7 +99,7 @@ def test_html_cells_carry_the_terminal_verdicts_and_values():
 
 
 def test_curve_marks_threshold_and_emergence_and_is_reproducible():
-    m = matrices(run_records())[("s", "zoo")]
+    m = matrices(cells(run_records()))[("s", "zoo")]
     assert check_indices(m) == [0]
     svg = curve_svg(m, 0)
     assert svg.startswith("<svg") and "needs &gt;= 0.5" in svg and "small" in svg and "big" in svg
@@ -101,7 +111,7 @@ def test_a_claim_without_two_checkpoints_says_so_instead_of_drawing():
         [record("extra", None, "holds", value=0.9)],  # no training axis
         [record("big", 16, "holds", value=0.9), record("small", 8, "absent", value=0.2)],
     ):  # one point each
-        page = report_html.render(rows)
+        page = page_of(rows)
         assert 'class="no-curve"' in page and "<figure" not in page
 
 
@@ -109,7 +119,7 @@ def test_text_from_specs_cannot_break_out_of_the_page():
     evil = "</script><script>alert(1)</script><b>"
     rows = [dict(r, claim=evil) for r in run_records()]
     rows[0]["checks"][0]["summary"] = evil
-    page = report_html.render(rows)
+    page = page_of(rows)
     assert "<script>alert(1)" not in page and page.count("</script>") == 2  # the data and the code
     data = page.split('<script type="application/json" id="cells">')[1].split("</script>")[0]
     assert evil in json.dumps(json.loads(data))  # the JSON still round-trips
@@ -120,17 +130,17 @@ def test_a_shards_version_and_step_are_text_not_markup():
     unescaped, and a step the heatmap header and the emergence table (issue: script in report)."""
     evil = "<img src=x onerror=alert(1)>"
     rows = [dict(r, spec_version=evil) for r in run_records()]
-    page = report_html.render(rows)
+    page = page_of(rows)
     assert evil not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     one = dict(record("zoo-9k", 1, "holds", value=0.9), step=evil, tokens=None)  # one cell: no sorting
-    page = report_html.render([one])
+    page = page_of([one])
     assert evil not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     script = page.split("<script>")[1]
     assert "innerHTML" not in script and "textContent = String(text)" in script  # the panel: text nodes
 
 
 def test_the_page_allows_only_its_own_script():
-    page = report_html.render(run_records())
+    page = page_of(run_records())
     policy = page.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0]
     digest = base64.b64encode(hashlib.sha256(report_html.SCRIPT.encode()).digest()).decode()
     assert f"script-src &#x27;sha256-{digest}&#x27;" in policy and "default-src &#x27;none&#x27;" in policy
@@ -139,7 +149,7 @@ def test_the_page_allows_only_its_own_script():
 
 
 def test_write_reports_writes_every_file_readable_by_others(tmp_path):
-    write_reports(run_records(), str(tmp_path), {"complete": True, "command": ["pytest"]})
+    write_reports(Results(cells=cells(run_records()), complete=True, command=["pytest"]), str(tmp_path))
     names = {p.name for p in tmp_path.iterdir()}
     assert {"results.json", "matrix.md", "report.html", "report.md", "curves"} <= names
     assert (tmp_path / "curves" / "s-zoo-0.svg").is_file()
@@ -160,17 +170,17 @@ def test_merged_halves_give_the_whole_report(tmp_path):
     rows = run_records()
     a = _save(tmp_path / "a.json", [r for r in rows if r["model"] == "small"])
     b = _save(tmp_path / "b.json", [r for r in rows if r["model"] == "big"])
-    merged, run = merge([a, b])
-    assert run["complete"] and [s["path"] for s in run["sources"]] == [str(a), str(b)]
-    whole = report_html.strip_run_section(report_html.render(rows))
-    assert report_html.strip_run_section(report_html.render(merged, run)) == whole
+    merged = merge([a, b])
+    assert merged.complete and [s.path for s in merged.sources] == [str(a), str(b)]
+    whole = report_html.strip_run_section(page_of(rows))
+    assert report_html.strip_run_section(report_html.render(merged)) == whole
 
 
 def test_merge_keeps_identical_duplicates_and_refuses_conflicts(tmp_path):
     rows = run_records()
     a = _save(tmp_path / "a.json", rows)
     again = _save(tmp_path / "again.json", [dict(r, seconds=9.9, worker="gw3") for r in rows])
-    assert len(merge([a, again])[0]) == len(rows)  # timings and workers may differ
+    assert len(merge([a, again]).cells) == len(rows)  # timings and workers may differ
     changed = json.loads(json.dumps(rows))
     changed[3]["checks"][0]["values"]["best_score"] = 0.11
     b = _save(tmp_path / "b.json", changed)
@@ -195,5 +205,5 @@ def test_an_incomplete_source_makes_the_merge_incomplete(tmp_path):
     rows = run_records()
     a = _save(tmp_path / "a.json", rows[:3])
     b = _save(tmp_path / "b.json", rows[3:], complete=False)
-    records, run = merge([a, b])
-    assert not run["complete"] and "INCOMPLETE" in report_html.render(records, run)
+    merged = merge([a, b])
+    assert not merged.complete and "INCOMPLETE" in report_html.render(merged)

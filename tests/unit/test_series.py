@@ -14,6 +14,7 @@ from mechanisms.measure.series import (
     stability,
     weighted_jaccard,
 )
+from mechanisms.record import CellEntry, SeriesRecord
 from mechanisms.scheduling import SERIES_UNIT, cell_of, label_of, units_by_cost
 from mechanisms.spec.loader import SpecError, parse_spec
 
@@ -181,13 +182,16 @@ def test_the_store_waits_while_the_run_progresses_and_gives_up_when_it_stalls(tm
     store = CellStore(str(tmp_path / "cells"))
     clock = {"calls": 0}
 
+    def entry(holds):
+        return CellEntry(step=1, tokens=None, holds=holds, error=None, checks=[])
+
     def sleep(_):  # another worker finishes one cell per poll, then the last one arrives
         clock["calls"] += 1
-        store.put("other", f"c{clock['calls']}", {})
+        store.put("other", f"c{clock['calls']}", entry(True))
         if clock["calls"] == 5:
-            store.put("s", "b@step1", {"holds": True})
+            store.put("s", "b@step1", entry(True))
 
-    store.put("s", "a@step1", {"holds": False})
+    store.put("s", "a@step1", entry(False))
     found, missing = store.wait("s", ["a@step1", "b@step1"], patience=0.5, poll=0, sleep=sleep)
     assert set(found) == {"a@step1", "b@step1"} and not missing
     found, missing = store.wait("s", ["a@step1", "gone@step1"], patience=0.05, poll=0.01)
@@ -229,5 +233,6 @@ def test_series_defaults_come_from_the_registry_once():
         "stability"
     ]
     assert emerges.fields["within"] == registry.EMERGENCE_WITHIN
-    text = _rule_text({"kind": "emergence", "rule": {}})  # an older record without the field
+    older = SeriesRecord("s", "emerges", "zoo", "zoo", True, "", kind="emergence")  # without the field
+    text = _rule_text(older)
     assert f"factor {registry.EMERGENCE_WITHIN:g}" in text

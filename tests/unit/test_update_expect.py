@@ -2,6 +2,7 @@
 
 import pytest
 
+from mechanisms.record import CellRecord, CheckRecord, Headline
 from mechanisms.report.curves import shown_headline, token_ticks
 from mechanisms.report.drawings import display_name
 from mechanisms.spec.loader import parse_spec
@@ -83,15 +84,14 @@ def test_a_suite_without_an_entry_gets_one_under_expect_or_a_new_expect():
 
 
 def test_a_cell_shows_the_failing_checks_value():
-    record = {
-        "checks": [
-            {"holds": True, "headline": {"value": 1.53, "threshold": 1}},
-            {"holds": False, "headline": {"value": 0.1, "threshold": 0.5}},
-        ]
-    }
-    assert shown_headline(record)["value"] == 0.1
-    record["checks"][1]["holds"] = True
-    assert shown_headline(record)["value"] == 1.53
+    record = CellRecord("s", "zoo", "m", 1, 1, "c")
+    record.checks = [
+        CheckRecord("a", True, "", headline=Headline("v", 1.53, 1)),
+        CheckRecord("b", False, "", headline=Headline("v", 0.1, 0.5)),
+    ]
+    assert shown_headline(record).value == 0.1
+    record.checks[1].holds = True
+    assert shown_headline(record).value == 1.53
 
 
 def test_the_token_axis_is_labelled_up_to_the_last_checkpoint():

@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ...record import CellRecord, SeriesRecord
+from ...records_schema import read_results
 from ...report.records import emergence, matrices, tokens_text
 from ...report.series import markdown_table
 
@@ -21,17 +23,15 @@ ROOT = Path(__file__).resolve().parents[3]  # the repository: mechanisms/tools/z
 HAND_WRITTEN = "<!-- written by hand below: regenerating the table keeps it -->"
 
 
-def table(records: list[dict]) -> str:
+def table(records: list[CellRecord]) -> str:
     mats = {spec: m for (spec, suite), m in matrices(records).items() if suite == "zoo"}
-    sizes = sorted(
-        {r["model"] for r in records if r["suite"] == "zoo"},
-        key=lambda s: next(r["params"] for r in records if r["model"] == s),
-    )
+    params = {r.model: r.params or 0 for r in records if r.suite == "zoo"}
+    sizes = sorted(params, key=lambda s: params[s])
     lines = ["| claim | " + " | ".join(sizes) + " |", "|---" * (len(sizes) + 1) + "|"]
     for spec, m in sorted(mats.items()):
         cells = []
         for size in sizes:
-            if size not in m["rows"]:  # the spec has no cells there (applies_to names sizes)
+            if size not in m.rows:  # the spec has no cells there (applies_to names sizes)
                 cells.append("n/a")
                 continue
             onset = emergence(m, size)
@@ -68,8 +68,8 @@ def main(argv: list[str] | None = None) -> None:
         tmp = tempfile.mkdtemp()
         run_specs(tmp)
         source = Path(tmp) / "results.json"
-    document = json.loads(source.read_text())
-    records = document["cells"]
+    results = read_results(str(source))
+    records = results.cells
     manifest = json.loads((ROOT / "fixtures" / "zoo" / "zoo.json").read_text())
     header = (
         "# Zoo emergence table\n\n"
@@ -80,14 +80,14 @@ def main(argv: list[str] | None = None) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     old = args.out.read_text() if args.out.exists() else ""
     kept = old[old.index(HAND_WRITTEN) :] if HAND_WRITTEN in old else HAND_WRITTEN + "\n"
-    generated = header + table(records) + "\n" + across(document.get("series", []))
+    generated = header + table(records) + "\n" + across(results.series)
     args.out.write_text(generated + "\n" + kept)
     print(generated)
 
 
-def across(series: list[dict]) -> str:
+def across(series: list[SeriesRecord]) -> str:
     """The claims over several cells (stability per size, emergence per suite), zoo only."""
-    rows = markdown_table([r for r in series if r["suite"] == "zoo"])
+    rows = markdown_table([r for r in series if r.suite == "zoo"])
     if not rows:
         return ""
     return (
