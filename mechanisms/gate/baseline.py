@@ -170,7 +170,7 @@ def spec_problems(entry: dict, checks: list) -> list[str]:
     problems = []
     for i, ((kind, fields), stored) in enumerate(zip(checks, entry["checks"], strict=True)):
         line = stored["headline"]
-        names = [n for n in registry.HEADLINE_THRESHOLD.get(kind, ()) if n in fields]
+        names = [n for n in registry.headline_threshold(kind) if n in fields]
         if line is None or not names or line.get("threshold") is None:
             continue
         if float(line["threshold"]) != float(fields[names[0]]):

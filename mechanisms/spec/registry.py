@@ -2,8 +2,12 @@
 torch: tasks (data generators), metrics, head scores, head roles and check kinds.
 
 Each entry points at ``module:function``; the function is imported only when a model is measured.
-To add a measurement, write the function and add one line here; the JSON Schema is generated from
-these tables (``python -m mechanisms.spec.schema``; a test keeps the published copy current). The
+To add a measurement, write the function and add one entry here; the JSON Schema is generated from
+these tables (``python -m mechanisms.spec.schema``; a test keeps the published copy current). A
+new check kind is one module (a function ``(run, fields) -> measure.checks.CheckResult``) and one
+``CHECK_KINDS`` entry whose ``fields`` is the JSON Schema of its settings, ``threshold`` the
+settings its headline is judged against and ``tolerance`` how far a fine-tune may move it
+(``tests/model/toy_kind.py`` is such a kind, added by a test). The
 tables in docs/specs.md are written by hand, and ``tests/examples/test_docs.py`` fails when a
 name registered here is missing from them.
 """
@@ -22,10 +26,14 @@ class Entry:
     tasks: tuple = ()  # scores and roles: tasks whose data they need (empty: weights only)
     portable: bool = False  # scores: attention patterns, readable on prompts the spec names (``on``)
     any_prompts: bool = False  # portable scores: readable on any task's prompts (else repeated ones)
-    lower_is_better: bool = False  # metrics: a loss (damage is an increase)
+    lower_is_better: bool = False  # metrics: a loss (damage is an increase); check kinds: the headline
     rule: tuple = ()  # roles: (score, op, threshold) conditions (op: >= > <= <), all must hold
     tolerance: float | str = 0.1  # metrics, scores: how far a fine-tune may move it the bad way
     per_prompt: str = ""  # metrics: "module:function" giving a differentiable per-prompt tensor
+    fields: dict = field(default_factory=dict)  # check kinds: the JSON Schema of their settings
+    # (the built-in kinds' schemas are written in schema.py, where they share their parts)
+    threshold: tuple = ()  # check kinds: the settings their headline is judged against
+    decides: bool = False  # check kinds: the verdict is exactly the headline rule
 
     def load(self) -> Any:
         return load(self.target)
@@ -306,43 +314,79 @@ CLEAN_ONLY_TASKS = ("repeated_tokens", "successor")
 # value in the metric's good direction, positive = harmful, for every check kind that reports it.
 MIN_BASELINE = 0.05
 
+# Circuits (arXiv 2407.10827, section 3): EAP-IG integration steps, the faithfulness a circuit
+# must reach, and the most edges the size search tries (the paper's values). A circuit's edge
+# count is better low; a fine-tune may grow it by this much before the gate calls it worse
+# (circuit sizes jump 2-5x between adjacent Pythia checkpoints, the paper's repository shows).
+IG_STEPS = 30
+FAITHFULNESS_THRESHOLD = 0.8
+CIRCUIT_CAP = 1600
+CIRCUIT_METHODS = ("eap-ig", "eap")
+FAITHFULNESS_MEASURES = ("ratio", "normalised")
+CIRCUIT_TOLERANCE = "50%"
+# The greater-than algorithm's headline is a logit-lens boost (logits, unbounded): relative.
+MLP_BOOST_TOLERANCE = "20%"
+
+# The gate (a fine-tune against its base): how far a check's headline may move the bad way when
+# the spec gives no ``tolerance``. Metrics and head scores carry their own (above: relative for
+# unbounded metrics such as the logit difference, absolute for accuracies and scores in [0, 1]);
+# damages, path damages and shares are fractions and may move by this much.
+FRACTION_TOLERANCE = 0.1
+
+# A check's headline (the one value it is judged on) is compared with the setting named in
+# ``threshold``; where ``decides``, the verdict is exactly that rule (value op threshold), else
+# holding implies it. A stored baseline's verdicts are re-derived from these (gate/baseline.py:
+# a tampered verdict is refused).
 CHECK_KINDS = {
-    "behaviour": Entry("mechanisms.measure.checks:behaviour", "the task metric against min or max"),
+    "behaviour": Entry(
+        "mechanisms.measure.checks:behaviour",
+        "the task metric against min or max",
+        threshold=("min", "max"),
+        decides=True,
+    ),
     "heads": Entry(
-        "mechanisms.measure.checks:heads", "at least k heads with score >= min (or a role, or fixed ids)"
+        "mechanisms.measure.checks:heads",
+        "at least k heads with score >= min (or a role, or fixed ids)",
+        threshold=("min",),
     ),
     "ablation": Entry(
-        "mechanisms.measure.checks:ablation", "ablating the selected heads damages the metric by >= min_drop"
+        "mechanisms.measure.checks:ablation",
+        "ablating the selected heads damages the metric by >= min_drop",
+        threshold=("min_drop",),
+        decides=True,
+        tolerance=FRACTION_TOLERANCE,
     ),
     "path": Entry(
         "mechanisms.measure.checks:path",
         "path patching a sender into the receivers' q/k/v damages the metric by >= min_damage",
+        threshold=("min_damage",),
+        tolerance=FRACTION_TOLERANCE,
     ),
     "share": Entry(
         "mechanisms.measure.checks:share",
         "the selected heads carry >= min of a head score's total (|.|) over all heads, or over a circuit's heads",
+        threshold=("min",),
+        decides=True,
+        tolerance=FRACTION_TOLERANCE,
     ),
     "circuit": Entry(
         "mechanisms.measure.checks:circuit",
         "EAP-IG finds a circuit recovering >= threshold of the metric within max_edges / max_nodes, containing the selected heads",
+        lower_is_better=True,  # its headline is its size
+        tolerance=CIRCUIT_TOLERANCE,
     ),
     "greater_than_algorithm": Entry(
         "mechanisms.measure.algorithms:greater_than_algorithm",
         "the greater-than circuit's MLPs into the logits raise years above YY (mean boost >= "
         "min_mlp_boost) and a head feeding them attends to YY (arXiv 2407.10827, section 4.7)",
+        tolerance=MLP_BOOST_TOLERANCE,
     ),
 }
-# The spec field a check kind's headline value is judged against, and the kinds whose verdict is
-# exactly that rule (value op threshold); for the others holding implies the rule. A stored
-# baseline's verdicts are re-derived from these (gate/baseline.py: a tampered verdict is refused).
-HEADLINE_THRESHOLD = {
-    "behaviour": ("min", "max"),
-    "heads": ("min",),
-    "ablation": ("min_drop",),
-    "path": ("min_damage",),
-    "share": ("min",),
-}
-HEADLINE_DECIDES = ("behaviour", "ablation", "share")
+
+
+def headline_threshold(kind: str) -> tuple:
+    """The settings a check kind's headline is judged against (the first one the check gives)."""
+    return CHECK_KINDS[kind].threshold
 
 
 def headline_decides(kind: str, fields: dict) -> bool:
@@ -353,7 +397,7 @@ def headline_decides(kind: str, fields: dict) -> bool:
         return (
             "score" in fields and "min" in fields and "ids" not in fields and fields.get("top", need) >= need
         )
-    return kind in HEADLINE_DECIDES
+    return CHECK_KINDS[kind].decides
 
 
 ABLATIONS = ("zero", "mean", "interchange", "resample")
@@ -383,26 +427,6 @@ SERIES_DEFAULTS: dict[str, dict] = {
     "emergence": {"within": EMERGENCE_WITHIN},
 }
 
-# Circuits (arXiv 2407.10827, section 3): EAP-IG integration steps, the faithfulness a circuit
-# must reach, and the most edges the size search tries (the paper's values). A circuit's edge
-# count is better low; a fine-tune may grow it by this much before the gate calls it worse
-# (circuit sizes jump 2-5x between adjacent Pythia checkpoints, the paper's repository shows).
-IG_STEPS = 30
-FAITHFULNESS_THRESHOLD = 0.8
-CIRCUIT_CAP = 1600
-CIRCUIT_METHODS = ("eap-ig", "eap")
-FAITHFULNESS_MEASURES = ("ratio", "normalised")
-CIRCUIT_TOLERANCE = "50%"
-# The greater-than algorithm's headline is a logit-lens boost (logits, unbounded): relative.
-MLP_BOOST_TOLERANCE = "20%"
-
-# The gate (a fine-tune against its base): how far a check's headline may move the bad way when
-# the spec gives no ``tolerance``. Metrics and head scores carry their own (above: relative for
-# unbounded metrics such as the logit difference, absolute for accuracies and scores in [0, 1]);
-# damages, path damages and shares are fractions and may move by this much.
-FRACTION_TOLERANCE = 0.1
-
-
 def role_higher_is_stronger(role: str) -> bool:
     """Whether a role's heads are stronger the higher their first rule's score (a rule such as
     ``direct_effect <= -0.01`` ranks its heads lowest first)."""
@@ -415,7 +439,7 @@ def bad_direction(kind: str, fields: dict) -> str:
     for low scores): the name of the tolerance a spec may give it."""
     if kind == "behaviour":
         return "may_rise" if "max" in fields else "may_fall"
-    if kind == "circuit":
+    if CHECK_KINDS[kind].lower_is_better:
         return "may_rise"
     if kind == "heads" and fields.get("role"):
         return "may_fall" if role_higher_is_stronger(fields["role"]) else "may_rise"
@@ -426,15 +450,11 @@ def default_tolerance(kind: str, fields: dict) -> float | str:
     """The tolerance a check of ``kind`` gets when its spec names none."""
     if kind == "behaviour":
         return METRICS[fields["metric"]].tolerance
-    if kind == "circuit":
-        return CIRCUIT_TOLERANCE
-    if kind == "greater_than_algorithm":
-        return MLP_BOOST_TOLERANCE
     if kind == "heads" and fields.get("score"):
         return HEAD_SCORES[fields["score"]].tolerance
     if kind == "heads" and fields.get("role"):
         return HEAD_SCORES[ROLES[fields["role"]].rule[0][0]].tolerance
-    return FRACTION_TOLERANCE
+    return CHECK_KINDS[kind].tolerance
 
 
 def roles_table() -> str:

@@ -258,7 +258,10 @@ def _circuit() -> dict:
 
 def spec_schema() -> dict:
     fields = _check_fields()
-    kinds = {name: {**fields[name], "description": entry.doc} for name, entry in registry.CHECK_KINDS.items()}
+    kinds = {
+        name: {**(entry.fields or fields[name]), "description": entry.doc}
+        for name, entry in registry.CHECK_KINDS.items()
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://pytest-mechanisms.invalid/mechanism-spec.schema.json",

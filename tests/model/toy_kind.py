@@ -1,0 +1,47 @@
+"""A check kind written outside the package, as a contributor would add one: this module and one
+``registry.CHECK_KINDS`` entry (``TOY_ENTRY``), nothing else. ``test_toy_kind.py`` registers it
+and measures a spec that uses it.
+
+``first_token_attention``: the largest mean attention, over the heads of one layer, that the
+task's query positions pay to the first position (the attention sink).
+"""
+
+from mechanisms.measure.checks import CheckResult, head_name, headline
+from mechanisms.spec.registry import Entry
+
+
+def first_token_attention(run, fields: dict) -> CheckResult:
+    layer, threshold = fields["layer"], fields["min"]
+    if layer >= run.model.n_layers:
+        return CheckResult(False, f"the model has no layer {layer}", {}, headline("sink", None, threshold))
+
+    def to_first(patterns, prompts):  # [layers, batch, heads, q, k] -> [layers, heads], summed
+        return patterns[..., 0].sum(dim=(1, 3))
+
+    totals = run.pattern_sum(to_first)[layer]
+    per_head = totals / (len(run.data.tokens) * max(len(t) for t in run.data.tokens))
+    best = int(per_head.argmax())
+    value = float(per_head[best])
+    return CheckResult(
+        value >= threshold,
+        f"{head_name(layer, best)} pays {value:.3f} of its attention to the first position (needs >= {threshold})",
+        {"sink": {head_name(layer, h): round(float(v), 4) for h, v in enumerate(per_head)}},
+        headline("sink", value, threshold),
+    )
+
+
+TOY_ENTRY = Entry(
+    f"{__name__}:first_token_attention",
+    "a head of `layer` pays at least min of its attention to the first position",
+    fields={
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["layer", "min"],
+        "properties": {
+            "layer": {"type": "integer", "minimum": 0},
+            "min": {"type": "number", "minimum": 0, "maximum": 1},
+        },
+    },
+    threshold=("min",),
+    decides=True,
+)
