@@ -68,17 +68,3 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
     if _items.is_spec_file(file_path, parent.config):
         return _items.SpecFile.from_parent(parent, path=file_path)
     return None
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order spec cells by model@checkpoint so each model is loaded once, even with -n 0; series
-    items (stability, emergence) last, after every cell they read."""
-    order = {id(item): i for i, item in enumerate(items)}
-
-    def key(item: pytest.Item) -> tuple:
-        cell = getattr(item, "cell", None)
-        if cell is not None:
-            return (1, cell.group, cell.rank, order[id(item)])
-        return (2, "", 0, order[id(item)]) if hasattr(item, "cells") else (0, "", 0, order[id(item)])
-
-    items.sort(key=key)

@@ -3,31 +3,39 @@
 Loading a checkpoint costs far more than measuring one claim on it, so all the cells of one
 model@checkpoint must run on the worker that loaded it. xdist's ``loadgroup`` does this by
 rewriting node ids with an ``@group`` suffix, which pytest 9.2 silently ignores
-(pytest-xdist#1386) and which changes the ids users see. This scheduler reads the cell from the
-node id itself instead (``path::spec-id[size@step]``: the cell label is the bracket) and hands
-xdist one work unit per cell, ordered by cost (parameters x claims) so the largest models start
-first and ``-n 8`` workers finish together, and the spec's series items (``name[size]``,
-``name[suite]``) as one last unit. Node ids stay exactly those of ``-n 0``.
+(pytest-xdist#1386) and which changes the ids users see. This scheduler is xdist's
+``LoadScopeScheduling`` with one override, ``_split_scope`` (the method xdist's own
+``loadfile`` and ``loadgroup`` override): it reads the cell from the node id itself
+(``path::spec-id[size@step]``: the cell label is the bracket), so one model@checkpoint is one
+work unit and node ids stay exactly those of ``-n 0``. A gate's base and candidates are one
+unit (the base first). Every other item, series items included, is a unit of its own.
+
+The order of the units is xdist's: by size (``--loadscope-reorder``, its default), ties in
+collection order, or collection order (``--no-loadscope-reorder``). ``order_items`` sorts the
+collection so that both give the costliest models first (parameters x claims) and the series
+items (stability, emergence) last: a series item waits for the cells it reads, so it must never
+sit on a worker ahead of a cell. A worker holds its last item until it is told to finish, and
+xdist tells each worker as it runs dry; a series item waiting for a cell held that way would
+wait for that worker's next item, which xdist's own start-up rule (every worker starts with two
+units where there are enough) and its shutdown of a worker with nothing left to give resolve.
 
 It only takes over ``--dist load`` (xdist's default with ``-n``), and only once the collection
 shows spec items: a run without specs is scheduled by xdist's own ``LoadScheduling``, unchanged.
-xdist is imported here only, and only when xdist asks for a scheduler.
+xdist asks for its scheduler (``pytest_xdist_make_scheduler``) before any worker has collected,
+and has no public way to change it afterwards, so ``DeferredScheduling`` feeds both candidates
+the nodes and collections until collection completes and then keeps one. xdist is imported here
+only, and only when xdist asks for a scheduler.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from .items import is_spec_nodeid
 from .record import CellRecord
 
-# Series items (stability, emergence) read cells measured elsewhere: they form one unit, handed
-# out last (cost -1), and once it is handed out every worker is told to finish, so a worker that
-# holds its last cell (xdist runs an item only once it knows the next one) runs it while the
-# series item waits for its result (series.py).
-SERIES_UNIT = "series"
+GATE_UNIT = "cell:gate"
 
 
 def label_of(nodeid: str, spec_globs: tuple[str, ...]) -> str | None:
@@ -45,78 +53,55 @@ def cell_of(nodeid: str, spec_globs: tuple[str, ...]) -> str | None:
     return label if label is not None and "@" in label else None
 
 
+def scope_of(nodeid: str, spec_globs: tuple[str, ...], gated: set[str]) -> str:
+    """The work unit of an item: its model@checkpoint (a gate's cells: one unit), else itself."""
+    cell = cell_of(nodeid, spec_globs)
+    if cell is None:
+        return nodeid
+    return GATE_UNIT if cell in gated else f"cell:{cell}"
+
+
+def order_items(items: list, costs: dict[str, float]) -> None:
+    """Sort the collection in place: other tests first, then the spec cells, each
+    model@checkpoint's together (a gate's base before its candidates), costliest first (cost:
+    parameters x claims; an unknown size counts as the largest), then the series items
+    (``costs``: one claim's cost per cell label, ``RunPlan.costs``)."""
+    position = {id(item): i for i, item in enumerate(items)}
+    largest = max(costs.values(), default=1.0)
+    cost: dict[str, float] = {}
+    for item in items:
+        cell = getattr(item, "cell", None)
+        if cell is not None:
+            cost[cell.group] = cost.get(cell.group, 0.0) + costs.get(cell.label, largest)
+
+    def key(item: Any) -> tuple:
+        cell = getattr(item, "cell", None)
+        if cell is not None:
+            return (1, -cost[cell.group], cell.group, cell.rank, position[id(item)])
+        return (2 if hasattr(item, "cells") else 0, 0.0, "", 0, position[id(item)])
+
+    items.sort(key=key)
+
+
 def make_scheduler(
     config: Any,
     log: Any,
     spec_globs: tuple[str, ...],
-    costs: Callable[[], dict[str, float]],
     gate_labels: Callable[[], set[str]] = set,
 ) -> DeferredScheduling:
     """The scheduler for a ``--dist load`` run: xdist's, until the collection shows spec items.
-
-    ``costs`` maps cell labels to the relative cost of one claim there (parameter count); it is
-    called only if spec items are scheduled. ``gate_labels`` are the cells of a gate (a base and
-    its candidates), which form one unit: the base is measured first, on the worker that then
-    compares each candidate with it.
-    """
+    ``gate_labels`` are the cells of a gate (a base and its candidates), which form one unit."""
     from xdist.scheduler import LoadScheduling, LoadScopeScheduling
 
     gated = gate_labels()
 
     class CellScheduling(LoadScopeScheduling):
-        """One work unit per model@checkpoint (other items: one unit each), costliest first."""
-
-        collection: list[str] | None
+        """One work unit per model@checkpoint; every other item a unit of its own."""
 
         def _split_scope(self, nodeid: str) -> str:
-            cell = cell_of(nodeid, spec_globs)
-            if cell is None:
-                return SERIES_UNIT if label_of(nodeid, spec_globs) is not None else nodeid
-            return "cell:gate" if cell in gated else f"cell:{cell}"
-
-        def _reschedule(self, node: Any) -> None:
-            super()._reschedule(node)
-            if not self.workqueue:  # nothing left to hand out: every worker runs what it holds
-                for other in self.nodes:
-                    if not other.shutting_down:
-                        other.shutdown()
-
-        def schedule(self) -> None:
-            if self.collection is None and self.collection_is_completed:
-                if not self._check_nodes_have_same_collection():
-                    self.log("**Different tests collected, aborting run**")
-                    return
-                collection = list(next(iter(self.registered_collections.values())))
-                self.collection = collection
-                self.workqueue.update(units_by_cost(collection, self._split_scope, costs()))
-                super().schedule()  # collection is set: one unit per worker, idle workers stop
-                # A second unit where the first is short, as xdist does: a worker holds its last
-                # item until it knows the next one or is shut down, so two one-item units on two
-                # workers would each wait forever.
-                for node in self.nodes:
-                    self._reschedule(node)
-                return
-            super().schedule()
+            return scope_of(nodeid, spec_globs, gated)
 
     return DeferredScheduling(LoadScheduling(config, log), CellScheduling(config, log), spec_globs)
-
-
-def units_by_cost(
-    collection: list[str], scope_of: Callable[[str], str], costs: dict[str, float]
-) -> OrderedDict:
-    """Work units ``{scope: {nodeid: False}}``, costliest first (stable for equal costs)."""
-    units: dict[str, dict[str, bool]] = {}
-    for nodeid in collection:
-        units.setdefault(scope_of(nodeid), {})[nodeid] = False
-
-    def cost(scope: str) -> float:
-        if scope == SERIES_UNIT:
-            return -1.0  # after everything: it reads the cells
-        if not scope.startswith("cell:"):
-            return 0.0
-        return costs.get(scope[len("cell:") :], max(costs.values(), default=1.0)) * len(units[scope])
-
-    return OrderedDict((scope, units[scope]) for scope in sorted(units, key=cost, reverse=True))
 
 
 class DeferredScheduling:

@@ -9,10 +9,10 @@ run's cell store (``cellstore.py``), and the series item reads them:
 
 * without xdist, series items run after every cell (``pytest_collection_modifyitems``), so the
   entries are there;
-* under xdist, all series items form the last work unit, and every worker is told to finish as
-  soon as no unit is left, so each cell still pending runs on its own worker while the series
-  item waits for its entry (giving up, with the missing cells named, after ``--mech-wait``
-  seconds in which no cell of the run finished);
+* under xdist, series items are the last work units (``scheduling.py``), so no series item sits
+  on a worker ahead of a cell, and each cell still pending runs on its own worker while the
+  series item waits for its entry (giving up, with the missing cells named, after
+  ``--mech-wait`` seconds in which no cell of the run finished);
 * cells of the series that this run did not select (``-k``, ``--lf``) are measured by the series
   item itself, once, and left in the store for the run's other series items.
 

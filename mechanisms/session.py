@@ -88,7 +88,7 @@ class MechanismSession:
         from .scheduling import make_scheduler
 
         globs = _items.spec_globs(config)
-        return make_scheduler(config, log, globs, self.plan.costs, self.plan.gate_labels)
+        return make_scheduler(config, log, globs, self.plan.gate_labels)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
@@ -166,6 +166,14 @@ class MechanismSession:
             self.state.uses_specs = True
             if n_cells and not self.config.option.collectonly:
                 self.lock()  # before the first cell (under xdist: when reports are written)
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Each model@checkpoint's cells together (loaded once, even with -n 0), costliest
+        first; series items (stability, emergence) last, after every cell they read."""
+        if any(isinstance(item, _items.SpecItem) for item in items):
+            from .scheduling import order_items
+
+            order_items(items, self.plan.costs())
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

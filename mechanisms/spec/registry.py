@@ -427,6 +427,7 @@ SERIES_DEFAULTS: dict[str, dict] = {
     "emergence": {"within": EMERGENCE_WITHIN},
 }
 
+
 def role_higher_is_stronger(role: str) -> bool:
     """Whether a role's heads are stronger the higher their first rule's score (a rule such as
     ``direct_effect <= -0.01`` ranks its heads lowest first)."""

@@ -1,6 +1,8 @@
 """The xdist scheduler's pure parts: reading the cell from a node id, and ordering work units."""
 
-from mechanisms.scheduling import cell_of, units_by_cost
+from types import SimpleNamespace
+
+from mechanisms.scheduling import cell_of, order_items, scope_of
 
 GLOBS = ("*.mech.yaml", "*.mech.yml")
 
@@ -17,24 +19,42 @@ def test_other_items_have_no_cell():
     assert cell_of("a[1].mech.yaml/b.py::t[x]", GLOBS) is None  # brackets in a directory name
 
 
-def _scope(nodeid):
-    cell = cell_of(nodeid, GLOBS)
-    return nodeid if cell is None else f"cell:{cell}"
+def cell(label, group=None, rank=0):
+    return SimpleNamespace(label=label, group=group or label, rank=rank)
 
 
-def test_units_group_cells_and_put_the_costliest_first():
-    ids = [
-        f"s{i}.mech.yaml::c{i}[{cell}]"
-        for i in range(2)
-        for cell in ("small@step0", "big@step0", "big@final")
+def test_cells_are_grouped_and_the_costliest_model_comes_first():
+    items = [SimpleNamespace(name="test_y")]
+    for i in range(2):
+        items += [
+            SimpleNamespace(name=f"c{i}", cell=cell(label))
+            for label in ("small@step0", "big@step0", "big@final")
+        ]
+    items.append(SimpleNamespace(name="stable", cells=[]))
+    order_items(items, {"small@step0": 1.0, "big@step0": 10.0, "big@final": 10.0})
+    assert [getattr(i, "cell", None) and i.cell.label for i in items] == [
+        None,
+        "big@final",  # equal costs: by group name, then collection order
+        "big@final",
+        "big@step0",
+        "big@step0",
+        "small@step0",
+        "small@step0",
+        None,
     ]
-    ids.append("test_x.py::test_y")
-    units = units_by_cost(ids, _scope, {"small@step0": 1.0, "big@step0": 10.0, "big@final": 10.0})
-    assert list(units) == ["cell:big@step0", "cell:big@final", "cell:small@step0", "test_x.py::test_y"]
-    assert all(len(u) == 2 for scope, u in units.items() if scope.startswith("cell:"))
-    assert not any(done for u in units.values() for done in u.values())
+    assert items[0].name == "test_y" and items[-1].name == "stable"  # series items last
 
 
-def test_unknown_costs_count_as_the_largest():
-    units = units_by_cost(["a.mech.yaml::x[ft@final]", "a.mech.yaml::x[s@final]"], _scope, {"s@final": 5.0})
-    assert next(iter(units)) == "cell:ft@final"
+def test_unknown_costs_count_as_the_largest_and_a_gates_base_comes_first():
+    items = [SimpleNamespace(cell=cell("s@final")), SimpleNamespace(cell=cell("ft@final"))]
+    order_items(items, {"s@final": 5.0})
+    assert items[0].cell.label == "ft@final"
+    gate = [SimpleNamespace(cell=cell(f"m{r}@final", "gate", rank=r)) for r in (2, 0, 1)]
+    order_items(gate, {})
+    assert [i.cell.rank for i in gate] == [0, 1, 2]
+
+
+def test_a_gate_is_one_unit_and_other_items_their_own():
+    assert scope_of("a.mech.yaml::x[base@final]", GLOBS, {"base@final"}) == "cell:gate"
+    assert scope_of("a.mech.yaml::x[m@step1]", GLOBS, set()) == "cell:m@step1"
+    assert scope_of("a.mech.yaml::x-stable[m]", GLOBS, set()) == "a.mech.yaml::x-stable[m]"

@@ -15,7 +15,7 @@ from mechanisms.measure.series import (
     weighted_jaccard,
 )
 from mechanisms.record import CellEntry, SeriesRecord
-from mechanisms.scheduling import SERIES_UNIT, cell_of, label_of, units_by_cost
+from mechanisms.scheduling import cell_of, label_of
 from mechanisms.spec.loader import SpecError, parse_spec
 
 GLOBS = ("*.mech.yaml",)
@@ -200,7 +200,7 @@ def test_the_store_waits_while_the_run_progresses_and_gives_up_when_it_stalls(tm
     assert store.get("s", "a@step1") is None
 
 
-def test_series_items_are_one_unit_scheduled_last():
+def test_series_items_are_read_as_labels_not_cells():
     ids = [
         "a.mech.yaml::x[m@step1]",
         "a.mech.yaml::x-stable[m]",
@@ -209,16 +209,6 @@ def test_series_items_are_one_unit_scheduled_last():
     ]
     assert [cell_of(i, GLOBS) for i in ids] == ["m@step1", None, None, None]
     assert label_of(ids[2], GLOBS) == "zoo"
-
-    def scope(nodeid):
-        cell = cell_of(nodeid, GLOBS)
-        if cell is None:
-            return SERIES_UNIT if label_of(nodeid, GLOBS) else nodeid
-        return f"cell:{cell}"
-
-    units = units_by_cost(ids, scope, {"m@step1": 1.0})
-    assert list(units) == ["cell:m@step1", "t.py::test_z", SERIES_UNIT]
-    assert list(units[SERIES_UNIT]) == ids[1:3]
 
 
 def test_series_defaults_come_from_the_registry_once():
