@@ -542,9 +542,10 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
 
 
 def _score_task_errors(task: str, name: str, path: tuple):
-    entry = registry.HEAD_SCORES.get(name) or registry.ROLES.get(name)
-    if entry is not None and entry.tasks and not entry.portable and task not in entry.tasks:
-        yield path, f"{name!r} is measured on task {entry.tasks[0]!r}, not on {task!r}"
+    score, role = registry.HEAD_SCORES.get(name), registry.ROLES.get(name)
+    tasks = score.tasks if score else role.tasks if role else ()
+    if tasks and not (score and score.portable) and task not in tasks:
+        yield path, f"{name!r} is measured on task {tasks[0]!r}, not on {task!r}"
 
 
 def _selector_errors(task: str, sel: dict, path: tuple):

@@ -19,24 +19,64 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Entry:
+    """A name a spec may use and the ``module:function`` that measures it (imported on use)."""
+
     target: str  # "module:function"
     doc: str
-    params: dict = field(default_factory=dict)  # name -> (type, default)
-    answer: str = ""  # tasks: the answer format they produce; metrics: the format they read
-    tasks: tuple = ()  # scores and roles: tasks whose data they need (empty: weights only)
-    portable: bool = False  # scores: attention patterns, readable on prompts the spec names (``on``)
-    any_prompts: bool = False  # portable scores: readable on any task's prompts (else repeated ones)
-    lower_is_better: bool = False  # metrics: a loss (damage is an increase); check kinds: the headline
-    rule: tuple = ()  # roles: (score, op, threshold) conditions (op: >= > <= <), all must hold
-    tolerance: float | str = 0.1  # metrics, scores: how far a fine-tune may move it the bad way
-    per_prompt: str = ""  # metrics: "module:function" giving a differentiable per-prompt tensor
-    fields: dict = field(default_factory=dict)  # check kinds: the JSON Schema of their settings
-    # (the built-in kinds' schemas are written in schema.py, where they share their parts)
-    threshold: tuple = ()  # check kinds: the settings their headline is judged against
-    decides: bool = False  # check kinds: the verdict is exactly the headline rule
 
     def load(self) -> Any:
         return load(self.target)
+
+
+@dataclass(frozen=True)
+class Task(Entry):
+    """A prompt generator: its parameters and the answer format its prompts have."""
+
+    params: dict = field(default_factory=dict)  # name -> (type, default)
+    answer: str = ""  # "pair", "group", "sequence": what its metrics read
+
+
+@dataclass(frozen=True)
+class Metric(Entry):
+    """A task metric, read on the answer format it names."""
+
+    answer: str = ""
+    lower_is_better: bool = False  # a loss (damage is an increase)
+    tolerance: float | str = 0.1  # how far a fine-tune may move it the bad way
+    per_prompt: str = ""  # "module:function" giving a differentiable per-prompt tensor (circuits)
+
+
+@dataclass(frozen=True)
+class HeadScore(Entry):
+    """A per-head score: the tasks whose data it needs, and where else it can be read."""
+
+    tasks: tuple = ()  # empty: weights only
+    portable: bool = False  # attention patterns, readable on prompts the spec names (``on``)
+    any_prompts: bool = False  # portable: readable on any task's prompts (else repeated ones)
+    tolerance: float | str = 0.1
+
+
+@dataclass(frozen=True)
+class Role(Entry):
+    """Heads meeting every condition of ``rule``, measured on ``tasks``."""
+
+    rule: tuple = ()  # (score, op, threshold) conditions (op: >= > <= <), all must hold
+    tasks: tuple = ()
+
+
+@dataclass(frozen=True)
+class CheckKind(Entry):
+    """A check: its settings' schema and how its headline is judged and gated."""
+
+    fields: dict = field(default_factory=dict)  # JSON Schema of its settings (built-in kinds:
+    # written in schema.py, where they share their parts)
+    threshold: tuple = ()  # the settings its headline is judged against
+    decides: bool = False  # the verdict is exactly the headline rule
+    lower_is_better: bool = False  # the headline (a circuit's size)
+    tolerance: float | str = 0.1  # how far a fine-tune may move the headline the bad way
+
+
+SeriesKind = Entry  # a claim over cells: its function and words
 
 
 def load(target: str) -> Any:
@@ -47,37 +87,37 @@ def load(target: str) -> Any:
 
 _N = {"n_prompts": (int, 64), "seed": (int, 0)}
 TASKS = {
-    "repeated_tokens": Entry(
+    "repeated_tokens": Task(
         "mechanisms.measure.tasks:repeated_tokens",
         "EOS/BOS + a random token span + the same span (induction, previous-token, duplicate heads).",
         {"n_prompts": (int, 32), "seed": (int, 0), "span": (int, 15), "pool": (str, "all")},
         answer="sequence",
     ),
-    "ioi": Entry(
+    "ioi": Task(
         "mechanisms.measure.tasks:ioi",
         "Indirect object identification, ABBA/BABA balanced; corrupted = S2 replaced by IO, or random names.",
         {**_N, "templates": (str, "train"), "corruption": (str, "s2_io")},
         answer="pair",
     ),
-    "greater_than": Entry(
+    "greater_than": Task(
         "mechanisms.measure.tasks:greater_than",
         "'The war lasted from the year 17YY to the year 17' -> a two-digit year > YY; corrupted YY = 01.",
         dict(_N),
         answer="group",
     ),
-    "gendered_pronoun": Entry(
+    "gendered_pronoun": Task(
         "mechanisms.measure.tasks:gendered_pronoun",
         "'So Mary is such a good cook, isn't' -> ' she'; corrupted = a name of the other gender.",
         dict(_N),
         answer="pair",
     ),
-    "sva": Entry(
+    "sva": Task(
         "mechanisms.measure.tasks:subject_verb_agreement",
         "Marvin & Linzen-style 'The author(s) that the guards like' -> a verb agreeing with the subject; corrupted = other number.",
         {**_N, "constructions": (str, "all")},
         answer="group",
     ),
-    "successor": Entry(
+    "successor": Task(
         "mechanisms.measure.tasks:successor",
         "Three consecutive items of an ordinal sequence (numbers, weekdays, months) -> the next one.",
         {**_N, "separator": (str, "")},
@@ -86,46 +126,46 @@ TASKS = {
 }
 
 METRICS = {
-    "logit_diff": Entry(
+    "logit_diff": Metric(
         "mechanisms.measure.metrics:logit_diff",
         "mean logit(correct) - logit(wrong) at the answer position",
         answer="pair",
         tolerance="20%",
         per_prompt="mechanisms.measure.metrics:logit_diffs",
     ),
-    "pair_accuracy": Entry(
+    "pair_accuracy": Metric(
         "mechanisms.measure.metrics:pair_accuracy",
         "fraction of prompts with logit(correct) > logit(wrong)",
         answer="pair",
         tolerance=0.05,
     ),
-    "prob_diff": Entry(
+    "prob_diff": Metric(
         "mechanisms.measure.metrics:prob_diff",
         "mean sum p(correct group) - sum p(wrong group) (the paper's group-sum prob diff)",
         answer="group",
         tolerance="20%",
         per_prompt="mechanisms.measure.metrics:prob_diffs",
     ),
-    "group_accuracy": Entry(
+    "group_accuracy": Metric(
         "mechanisms.measure.metrics:group_accuracy",
         "fraction of prompts where the correct group has more probability mass",
         answer="group",
         tolerance=0.05,
     ),
-    "top1_accuracy": Entry(
+    "top1_accuracy": Metric(
         "mechanisms.measure.metrics:top1_accuracy",
         "fraction of prompts whose argmax over the vocabulary is the answer",
         answer="target",
         tolerance=0.05,
     ),
-    "repeat_loss": Entry(
+    "repeat_loss": Metric(
         "mechanisms.measure.metrics:repeat_loss",
         "mean next-token loss (nats) on the second copy of the span",
         answer="sequence",
         lower_is_better=True,
         tolerance=0.25,  # nats: a trained model's repeat loss is near 0, so no relative rule
     ),
-    "loss_drop": Entry(
+    "loss_drop": Metric(
         "mechanisms.measure.metrics:loss_drop",
         "loss on the first copy minus loss on the second copy (nats)",
         answer="sequence",
@@ -134,82 +174,82 @@ METRICS = {
 }
 
 HEAD_SCORES = {
-    "previous_token": Entry(
+    "previous_token": HeadScore(
         "mechanisms.measure.heads:previous_token_score",
         "mean attention from each position to the one before",
         tasks=("repeated_tokens",),
         portable=True,
         any_prompts=True,
     ),
-    "duplicate_token": Entry(
+    "duplicate_token": HeadScore(
         "mechanisms.measure.heads:duplicate_token_score",
         "mean attention from a repeated token to its earlier copy",
         tasks=("repeated_tokens",),
         portable=True,
     ),
-    "induction": Entry(
+    "induction": HeadScore(
         "mechanisms.measure.heads:induction_score",
         "mean attention from a repeated token to the token after its earlier copy",
         tasks=("repeated_tokens",),
         portable=True,
     ),
-    "copy": Entry(
+    "copy": HeadScore(
         "mechanisms.measure.heads:copy_score",
         "fraction of names whose token is in the top-5 of the head's OV output, final-LN weight folded into W_U (the paper)",
         tasks=("ioi",),
     ),
-    "copy_final_ln": Entry(
+    "copy_final_ln": HeadScore(
         "mechanisms.measure.heads:copy_score_final_ln",
         "the copy score with the whole final layer norm applied before unembedding (Wang et al.)",
         tasks=("ioi",),
     ),
-    "negative_copy": Entry(
+    "negative_copy": HeadScore(
         "mechanisms.measure.heads:negative_copy_score",
         "copy score of the negated OV output (copy suppression / negative name movers)",
         tasks=("ioi",),
     ),
-    "end_to_io": Entry(
+    "end_to_io": HeadScore(
         "mechanisms.measure.heads:end_to_io_attention",
         "attention from END to IO minus the larger of END to S1 / S2",
         tasks=("ioi",),
     ),
-    "direct_effect": Entry(
+    "direct_effect": HeadScore(
         "mechanisms.measure.direct:direct_effect",
         "path patching the head -> logits from S2=IO prompts: (LD_patched - LD) / (LD - LD_corrupted), -1 = gap erased",
         tasks=("ioi", "gendered_pronoun"),
     ),
-    "s_suppression": Entry(
+    "s_suppression": HeadScore(
         "mechanisms.measure.suppression:s_suppression",
         "part of the head's direct IO - S logit write at END made by lowering S (direct logit attribution, 0-1)",
         tasks=("ioi",),
     ),
     # Upstream of the name movers, by path patching (measure/inhibition.py; the paper's Fig. 4C-D).
-    "name_mover_query_effect": Entry(
+    "name_mover_query_effect": HeadScore(
         "mechanisms.measure.inhibition:name_mover_query_effect",
         "path patching the head -> name movers' queries from S2=IO prompts (noising effect; < -0.001: S-inhibition candidate)",
         tasks=("ioi",),
     ),
-    "abb_bab_query_effect": Entry(
+    "abb_bab_query_effect": HeadScore(
         "mechanisms.measure.inhibition:abb_bab_query_effect",
         "candidates only: path patching the head -> name movers' queries from ABB->BAB prompts, (LD_patched - LD) / |LD|",
         tasks=("ioi",),
     ),
-    "name_mover_io_shift": Entry(
+    "name_mover_io_shift": HeadScore(
         "mechanisms.measure.inhibition:name_mover_io_shift",
         "candidates only: the name movers' mean END->IO attention change under that ABB->BAB patch",
         tasks=("ioi",),
     ),
-    "name_mover_s1_shift": Entry(
+    "name_mover_s1_shift": HeadScore(
         "mechanisms.measure.inhibition:name_mover_s1_shift",
         "candidates only: the name movers' mean END->S1 attention change under that ABB->BAB patch",
         tasks=("ioi",),
     ),
-    "s_inhibition_value_effect": Entry(
+    "s_inhibition_value_effect": HeadScore(
         "mechanisms.measure.inhibition:s_inhibition_value_effect",
         "path patching the head -> values of the S-inhibition heads that are not negative name movers, from S2=IO prompts (noising effect)",
         tasks=("ioi",),
     ),
-    "successor": Entry(
+    "successor": HeadScore(
         "mechanisms.measure.heads:successor_score",
         "fraction of ordinal tokens whose successor tops the head's OV output (Gould et al.)",
     ),
@@ -240,13 +280,13 @@ def _threshold_words(threshold: float | str) -> str:
     return f"{threshold:g}"
 
 
-def _role(*rule: tuple) -> Entry:
+def _role(*rule: tuple) -> Role:
     """A role: heads meeting every ``(score, op, threshold)``; measured on the tasks its scores
     need (a portable score needs none)."""
     doc = " and ".join(f"{score} score {op} {_threshold_words(threshold)}" for score, op, threshold in rule)
     needs = [set(HEAD_SCORES[s].tasks) for s, _, _ in rule if not HEAD_SCORES[s].portable]
     tasks = tuple(t for t in HEAD_SCORES[rule[0][0]].tasks if all(t in n for n in needs)) if needs else ()
-    return Entry("mechanisms.measure.roles:role_mask", doc, tasks=tasks, rule=rule)
+    return Role("mechanisms.measure.roles:role_mask", doc, tasks=tasks, rule=rule)
 
 
 # Roles are rules over head scores (the one place their thresholds live; the docs' wording and
@@ -338,44 +378,44 @@ FRACTION_TOLERANCE = 0.1
 # holding implies it. A stored baseline's verdicts are re-derived from these (gate/baseline.py:
 # a tampered verdict is refused).
 CHECK_KINDS = {
-    "behaviour": Entry(
+    "behaviour": CheckKind(
         "mechanisms.measure.checks:behaviour",
         "the task metric against min or max",
         threshold=("min", "max"),
         decides=True,
     ),
-    "heads": Entry(
+    "heads": CheckKind(
         "mechanisms.measure.checks:heads",
         "at least k heads with score >= min (or a role, or fixed ids)",
         threshold=("min",),
     ),
-    "ablation": Entry(
+    "ablation": CheckKind(
         "mechanisms.measure.checks:ablation",
         "ablating the selected heads damages the metric by >= min_drop",
         threshold=("min_drop",),
         decides=True,
         tolerance=FRACTION_TOLERANCE,
     ),
-    "path": Entry(
+    "path": CheckKind(
         "mechanisms.measure.checks:path",
         "path patching a sender into the receivers' q/k/v damages the metric by >= min_damage",
         threshold=("min_damage",),
         tolerance=FRACTION_TOLERANCE,
     ),
-    "share": Entry(
+    "share": CheckKind(
         "mechanisms.measure.checks:share",
         "the selected heads carry >= min of a head score's total (|.|) over all heads, or over a circuit's heads",
         threshold=("min",),
         decides=True,
         tolerance=FRACTION_TOLERANCE,
     ),
-    "circuit": Entry(
+    "circuit": CheckKind(
         "mechanisms.measure.checks:circuit",
         "EAP-IG finds a circuit recovering >= threshold of the metric within max_edges / max_nodes, containing the selected heads",
         lower_is_better=True,  # its headline is its size
         tolerance=CIRCUIT_TOLERANCE,
     ),
-    "greater_than_algorithm": Entry(
+    "greater_than_algorithm": CheckKind(
         "mechanisms.measure.algorithms:greater_than_algorithm",
         "the greater-than circuit's MLPs into the logits raise years above YY (mean boost >= "
         "min_mlp_boost) and a head feeding them attends to YY (arXiv 2407.10827, section 4.7)",
@@ -405,12 +445,12 @@ ABLATIONS = ("zero", "mean", "interchange", "resample")
 # Claims over a series of cells (``across:`` in a spec): each becomes a test item of its own,
 # judged from the cells its spec measured in the run (``mechanisms/series.py``).
 SERIES_KINDS = {
-    "stability": Entry(
+    "stability": SeriesKind(
         "mechanisms.measure.series:stability",
         "the circuit's edge (or node) Jaccard similarity between checkpoints, optionally weighted "
         "and EWMA-smoothed, is >= min at every checkpoint from from_step on (one item per size)",
     ),
-    "emergence": Entry(
+    "emergence": SeriesKind(
         "mechanisms.measure.series:emergence",
         "the claim's onsets (first checkpoint from which it holds at every later one) lie within a "
         "factor `within` in tokens across sizes (one item per suite)",

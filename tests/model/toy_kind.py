@@ -7,7 +7,7 @@ task's query positions pay to the first position (the attention sink).
 """
 
 from mechanisms.measure.checks import CheckResult, head_name, headline
-from mechanisms.spec.registry import Entry
+from mechanisms.spec.registry import CheckKind
 
 
 def first_token_attention(run, fields: dict) -> CheckResult:
@@ -30,7 +30,7 @@ def first_token_attention(run, fields: dict) -> CheckResult:
     )
 
 
-TOY_ENTRY = Entry(
+TOY_ENTRY = CheckKind(
     f"{__name__}:first_token_attention",
     "a head of `layer` pays at least min of its attention to the first position",
     fields={
