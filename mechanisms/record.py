@@ -325,17 +325,8 @@ class CellRecord:
         return (self.spec, self.suite, self.model, self.step)
 
     def measured(self, m: Measurement) -> CellRecord:
-        return replace(
-            self,
-            outcome=m.outcome,
-            holds=m.holds,
-            checks=m.checks,
-            error=m.error,
-            seconds=m.seconds,
-            loaded_model=m.loaded_model,
-            memory=m.memory,
-            provenance=m.provenance,
-        )
+        """This cell with what measuring it gave (every field of ``Measurement`` is one of ours)."""
+        return replace(self, **{f.name: getattr(m, f.name) for f in fields(m)})
 
     def failed(self, error: str) -> None:
         self.holds, self.outcome, self.error = None, "error", error
