@@ -168,6 +168,7 @@ def pythia(report: dict, size: str, hub: Path, deadline: float) -> None:
     from mechanisms.measure.runs import task_run
     from mechanisms.models.cache import MODELS
     from mechanisms.run_options import RunOptions
+    from mechanisms.spec.settings import CircuitSearch
     from mechanisms.tools.random_init import write_random_pythia
 
     out = report.setdefault(f"pythia-{size}", {})
@@ -218,8 +219,8 @@ def pythia(report: dict, size: str, hub: Path, deadline: float) -> None:
             from mechanisms.measure.evaluation import measure
 
             record = measure(spec_of(task, check, family), cell, options)
-            c = record["checks"][0]
-            return {"holds": c["holds"], "summary": c["summary"][:200]}
+            c = record.checks[0]
+            return {"holds": c.holds, "summary": c.summary[:200]}
 
         stage(out, family, deadline, one)
 
@@ -228,7 +229,7 @@ def pythia(report: dict, size: str, hub: Path, deadline: float) -> None:
             model["m"], "ioi", {"n_prompts": 70, "seed": 0, "templates": "paper", "corruption": "s2_io"}
         )
         with torch.device(DEVICE):  # as measure() runs every check
-            found = _discover(run, Settings(metric="logit_diff"))
+            found = _discover(run, Settings.of(CircuitSearch(metric="logit_diff")))
         return {
             "edges_in_graph": int(found.graph.n_edges),
             "seconds_by_part": found.seconds,
@@ -247,7 +248,7 @@ def pythia(report: dict, size: str, hub: Path, deadline: float) -> None:
             for family in ("behaviour", "heads"):
                 task, check = FAMILIES[family]
                 record = measure(spec_of(task, check, family), cell, options)
-                values[(family, str(dtype))] = record["checks"][0]
+                values[(family, str(dtype))] = record.checks[0].to_json()
         model["m"].bridge.to(torch.float32)
         model["m"].runs.clear()
         out_rows = {}

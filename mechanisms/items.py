@@ -219,7 +219,7 @@ class SpecItem(pytest.Item):
         from .gate.judge import judge
 
         same_tokenizer(base, record)
-        checks = [(c.kind, c.for_suite(self.cell.suite)) for c in self.spec.checks]
+        checks = [(c.kind, c.settings(self.cell.suite)) for c in self.spec.checks]
         record.gate = judge(base, record, checks, circuits)
         record.expected = True if record.gate.required else None
 

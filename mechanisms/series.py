@@ -106,7 +106,7 @@ class SeriesItem(pytest.Item):
         """The run's cells this claim is judged on (its ``checkpoints``, else all of the run's),
         or why it cannot be judged in this run."""
         cells = self.cells
-        selection = self.claim.fields.get("checkpoints")
+        selection = self.claim.settings.checkpoints
         if selection:
             from .catalogue.checkpoints import select_steps
             from .catalogue.suites import get_suite
@@ -125,7 +125,7 @@ class SeriesItem(pytest.Item):
                 )
             cells = [c for c in cells if c.step in wanted[c.size]]
         if self.claim.kind == "stability":
-            start = self.claim.fields["from_step"]
+            start = self.claim.settings.from_step
             steps = [c.step for c in cells if c.step is not None and c.step >= start]
             if len(steps) < 2:
                 return (
@@ -176,18 +176,13 @@ class SeriesItem(pytest.Item):
     def _stability(self, cells: list[Cell], entries: dict[str, CellEntry]):
         from .measure.series import CircuitAt, StabilityRule, stability
 
-        fields = self.claim.fields
-        rule = StabilityRule(  # the loader filled in the defaults (registry.SERIES_DEFAULTS)
-            of=fields["of"],
-            weighted=fields["weighted"],
-            compare=fields["compare"],
-            ewma=fields.get("ewma"),  # None: no smoothing
-            from_step=fields["from_step"],
-            min=fields["min"],
+        s = self.claim.settings  # typed, defaults filled (``spec/settings.py``)
+        rule = StabilityRule(
+            of=s.of, weighted=s.weighted, compare=s.compare, ewma=s.ewma, from_step=s.from_step, min=s.min
         )
         circuits = []
         for cell in cells:
-            found = entries[cell.label].checks[fields["check"]][1]
+            found = entries[cell.label].checks[s.check][1]
             circuits.append(
                 CircuitAt(
                     cell.step or 0,
@@ -202,14 +197,15 @@ class SeriesItem(pytest.Item):
     def _emergence(self, cells: list[Cell], entries: dict[str, CellEntry]):
         from .measure.series import emergence
 
-        check = self.claim.fields.get("check")
+        s = self.claim.settings
+        check = s.check
         rows: dict[str, list] = {}
         for cell in cells:
             entry = entries[cell.label]
             holds = entry.holds if check is None else entry.checks[check][0]
             rows.setdefault(cell.size, []).append((cell.step or 0, cell.tokens, bool(holds)))
-        required = [s for s in self.claim.fields.get("sizes", ()) if s in rows]
-        return emergence(rows, self.claim.fields["within"], required)
+        required = [size for size in s.sizes or () if size in rows]
+        return emergence(rows, s.within, required)
 
     # --- the record and the verdict --------------------------------------------------------
 
@@ -223,7 +219,7 @@ class SeriesItem(pytest.Item):
             claim=self.spec.claim,
             series=self.claim.name,
             kind=self.claim.kind,
-            rule=dict(self.claim.fields),
+            rule=self.claim.settings.rule(),
             suite=self.suite,
             label=self.label,
             holds=bool(result.holds) and not result.problem,

@@ -157,7 +157,7 @@ def verdict_problems(document: dict) -> list[str]:
 
 
 def spec_problems(entry: dict, checks: list) -> list[str]:
-    """A stored claim checked against this run's spec (``checks``: its ``(kind, fields)`` for
+    """A stored claim checked against this run's spec (``checks``: its ``(kind, settings)`` for
     the suite): a failed measurement cannot be a base; each headline must be judged against the
     spec's threshold; where the spec makes the headline rule the whole verdict
     (``registry.headline_decides``), the stored verdict must be that rule."""
@@ -168,21 +168,22 @@ def spec_problems(entry: dict, checks: list) -> list[str]:
     if len(entry["checks"]) != len(checks):
         return [f"checks: {len(entry['checks'])} stored, the spec has {len(checks)}"]
     problems = []
-    for i, ((kind, fields), stored) in enumerate(zip(checks, entry["checks"], strict=True)):
+    for i, ((kind, settings), stored) in enumerate(zip(checks, entry["checks"], strict=True)):
         line = stored["headline"]
-        names = [n for n in registry.headline_threshold(kind) if n in fields]
+        given = [(n, getattr(settings, n)) for n in registry.headline_threshold(kind)]
+        names = [(n, v) for n, v in given if v is not None]
         if line is None or not names or line.get("threshold") is None:
             continue
-        if float(line["threshold"]) != float(fields[names[0]]):
+        name, threshold = names[0]
+        if float(line["threshold"]) != float(threshold):
             problems.append(
-                f"checks[{i}].headline.threshold: {line['threshold']}, but the spec's {names[0]} is "
-                f"{fields[names[0]]}"
+                f"checks[{i}].headline.threshold: {line['threshold']}, but the spec's {name} is {threshold}"
             )
             continue
         rule = _rule(line)
         if (
             rule is not None
-            and registry.headline_decides(kind, fields)
+            and registry.headline_decides(kind, settings)
             and not stored["holds"]
             and not rule[1]
         ):

@@ -35,7 +35,7 @@ def base_for(
                 + baseline.rerecord_hint(baseline_path)
             )
         assert entry is not None  # claim_key_changes names a missing claim
-        checks = [(c.kind, c.for_suite(suite)) for c in spec.checks]
+        checks = [(c.kind, c.settings(suite)) for c in spec.checks]
         problems = baseline.spec_problems(entry, checks)
         if problems:
             raise GateError(

@@ -21,28 +21,25 @@ from .tolerance import Tolerance
 def judge(
     base: BaseClaim, candidate: CellRecord, checks: list, circuits: dict[int, CircuitMembers] | None = None
 ) -> GateVerdict:
-    """``checks``: the spec's ``(kind, fields)`` for this suite, in order; ``circuits``: the
+    """``checks``: the spec's ``(kind, settings)`` for this suite, in order; ``circuits``: the
     candidate's circuit members per check index (``evaluation.circuit_members``), compared with
     the base's ``circuit_edges``. Returns the record's gate verdict: required or not, pass /
     fail / not required, the reasons and per check the base and candidate values with the
     tolerance (and, for circuits, their overlap)."""
     required = base.outcome == "holds"
     rows, reasons = [], []
-    for i, (kind, fields) in enumerate(checks):
+    for i, (kind, settings) in enumerate(checks):
         overlap: float | None = None
         if kind == "circuit":
             overlap, why = circuit_overlap(base, (circuits or {}).get(i), i)
-            if (
-                required
-                and fields.get("base_overlap") is not None
-                and (overlap or 0.0) < fields["base_overlap"]
-            ):
+            least = settings.base_overlap
+            if required and least is not None and (overlap or 0.0) < least:
                 reasons.append(
                     why
                     or f"check {i}: the circuit shares {overlap:.0%} of its edges with the base's "
-                    f"(edge Jaccard; needs >= {fields['base_overlap']:.0%})"
+                    f"(edge Jaccard; needs >= {least:.0%})"
                 )
-        tolerance = Tolerance.for_check(kind, fields)
+        tolerance = Tolerance.for_check(kind, settings)
         b = _headline(base.checks, i)
         c = _headline(candidate.checks, i)
         within = None if b is None or c is None else tolerance.within(b, c)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..spec import registry
+from ..spec.settings import CheckSettings
 
 
 @dataclass(frozen=True)
@@ -20,13 +21,13 @@ class Tolerance:
     source: str  # "spec" or "default"
 
     @classmethod
-    def for_check(cls, kind: str, fields: dict) -> Tolerance:
-        direction = registry.bad_direction(kind, fields)
-        given = fields.get("tolerance")
+    def for_check(cls, kind: str, settings: CheckSettings) -> Tolerance:
+        direction = registry.bad_direction(kind, settings)
+        given = settings.tolerance
         if given:
             (direction, amount), source = next(iter(given.items())), "spec"
         else:
-            amount, source = registry.default_tolerance(kind, fields), "default"
+            amount, source = registry.default_tolerance(kind, settings), "default"
         if isinstance(amount, str):
             return cls(direction, float(amount.rstrip("%")) / 100, True, source)
         return cls(direction, float(amount), False, source)

@@ -33,13 +33,14 @@ from ..models.loading import stacked_weights
 from .checks import CheckResult, head_name, headline, read_circuit
 
 if TYPE_CHECKING:
+    from ..spec.settings import GreaterThanAlgorithm
     from .circuits.discovery import Circuit
     from .runs import TaskRun
 
 
-def greater_than_algorithm(run: TaskRun, fields: dict) -> CheckResult:
-    rule = headline("mean MLP boost", None, fields["min_mlp_boost"])
-    found, why, measured = read_circuit(run, fields["circuit"])
+def greater_than_algorithm(run: TaskRun, s: GreaterThanAlgorithm) -> CheckResult:
+    rule = headline("mean MLP boost", None, s.min_mlp_boost)
+    found, why, measured = read_circuit(run, s.circuit)
     if found is None:
         return CheckResult(False, f"no circuit to read: {why}", measured, rule)
     mlps = logit_mlps(found)
@@ -54,12 +55,11 @@ def greater_than_algorithm(run: TaskRun, fields: dict) -> CheckResult:
     boosts = mlp_boosts(run, mlps)
     attention, lens = yy_attention(run, heads), yy_logits(run, heads)
     boost = sum(boosts.values()) / len(boosts)
-    need = fields.get("at_least", 1)
-    wanted = fields.get("min_yy_attention")
+    need, wanted = s.at_least, s.min_yy_attention
     attending = [h for h, a in attention.items() if wanted is not None and a >= wanted]
     problems = []
-    if boost < fields["min_mlp_boost"]:
-        problems.append(f"mean boost {boost:.3f} < {fields['min_mlp_boost']}")
+    if boost < s.min_mlp_boost:
+        problems.append(f"mean boost {boost:.3f} < {s.min_mlp_boost}")
     if wanted is not None and len(attending) < need:
         problems.append(f"{len(attending)} head(s) attend to YY on >= {wanted:.0%} of prompts (needs {need})")
     summary = (

@@ -59,7 +59,7 @@ def measure(
     run = task_run(model, spec.task, spec.params_for(cell.suite))
     checks = []
     for check in spec.checks:
-        result = _on_device(run, registry.CHECK_KINDS[check.kind].load(), check.for_suite(cell.suite))
+        result = _on_device(run, registry.CHECK_KINDS[check.kind].load(), check.settings(cell.suite))
         line = result.headline
         entry = CheckRecord(
             check=check.label(),

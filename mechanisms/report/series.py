@@ -7,14 +7,16 @@ tables, so they agree with the verdict in ``results.json``.
 from __future__ import annotations
 
 from ..record import SeriesRecord
-from ..spec.registry import SERIES_DEFAULTS
+from ..spec import registry
 from .escape import md_text, terminal_text
 from .records import column_label, tokens_text
 
 
 def _rule_text(record: SeriesRecord) -> str:
     kind = str(record.kind)
-    rule = {**SERIES_DEFAULTS.get(kind, {}), **record.rule}  # an older record may lack them
+    entry = registry.SERIES_KINDS.get(kind)
+    defaults = registry.load(entry.settings).defaults() if entry else {}
+    rule = {**defaults, **record.rule}  # an older record may lack them
     if kind == "stability":
         what = f"{'weighted ' if rule['weighted'] else ''}{rule['of']} Jaccard"
         against = "the last checkpoint" if rule["compare"] == "final" else "the next checkpoint"

@@ -12,7 +12,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,13 @@ class Check:
     index: int
 
     def for_suite(self, suite: str | None) -> dict:
+        """The settings as the spec writes them for ``suite`` (what its digest hashes)."""
         return {**self.fields, **self.by_suite.get(suite, {})}
+
+    def settings(self, suite: str | None) -> Any:
+        """The settings for ``suite``, typed, every default filled in (``settings.py``): what
+        the measurement, the gate and the reports read."""
+        return registry.CHECK_KINDS[self.kind].settings_of(self.for_suite(suite))
 
     def label(self) -> str:
         return f"{self.kind}[{self.index}]"
@@ -103,7 +109,7 @@ class SeriesClaim:
 
     kind: str
     name: str
-    fields: dict
+    settings: Any  # settings.Stability or settings.Emergence, defaults filled
     expect: dict  # suite -> Expectation (for stability: which sizes; for emergence: holds)
     line: int
 
@@ -517,9 +523,10 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
             path + ("attention_shift",),
             "attention_shift reads IOI's END, IO and S1 positions: task 'ioi' only",
         )
-    if "tolerance" in body and isinstance(body["tolerance"], dict):
-        direction = registry.bad_direction(kind, body)
-        for given in body["tolerance"]:
+    settings = _settings(kind, body)
+    if settings is not None and isinstance(settings.tolerance, dict):
+        direction = registry.bad_direction(kind, settings)
+        for given in settings.tolerance:
             if given != direction:
                 yield (
                     path + ("tolerance", given),
@@ -539,6 +546,15 @@ def _check_errors(task: str, kind: str, body: dict, path: tuple):
         yield from _selector_errors(task, sel, path + where)
     if kind == "share":
         yield from _score_task_errors(task, body["score"], path + ("score",))
+
+
+def _settings(kind: str, body: dict) -> Any:
+    """The check's typed settings, or None where the schema has already refused them (a
+    suite's override with an unknown field)."""
+    try:
+        return registry.CHECK_KINDS[kind].settings_of({k: v for k, v in body.items() if k != "by_suite"})
+    except (TypeError, ValueError):
+        return None
 
 
 def _score_task_errors(task: str, name: str, path: tuple):
@@ -807,16 +823,15 @@ def _build(data: dict, path, lines: dict) -> Spec:
     series = []
     for i, item in enumerate(data.get("across", ())):
         kind, body = next(iter(item.items()))
-        fields = {
-            **registry.SERIES_DEFAULTS[kind],
-            **{k: v for k, v in body.items() if k not in ("name", "expect")},
-        }
-        if kind == "stability":
-            fields.setdefault("check", next(c.index for c in checks if c.kind == "circuit"))
+        settings = registry.SERIES_KINDS[kind].settings_of(
+            {k: v for k, v in body.items() if k not in ("name", "expect")}
+        )
+        if kind == "stability" and settings.check is None:
+            settings = replace(settings, check=next(c.index for c in checks if c.kind == "circuit"))
         name = body.get("name", f"{data['id']}-{SERIES_SUFFIX[kind]}")
         named = {suite: ALL for suite in data.get("expect", {})}  # the spec's suites, unless it says
         expect = _expectations({**named, **body.get("expect", {})})
-        series.append(SeriesClaim(kind, name, fields, expect, _line_of(lines, ("across", i))))
+        series.append(SeriesClaim(kind, name, settings, expect, _line_of(lines, ("across", i))))
     return Spec(
         path=Path(path),
         id=data["id"],

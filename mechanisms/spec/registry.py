@@ -4,10 +4,11 @@ torch: tasks (data generators), metrics, head scores, head roles and check kinds
 Each entry points at ``module:function``; the function is imported only when a model is measured.
 To add a measurement, write the function and add one entry here; the JSON Schema is generated from
 these tables (``python -m mechanisms.spec.schema``; a test keeps the published copy current). A
-new check kind is one module (a function ``(run, fields) -> measure.checks.CheckResult``) and one
-``CHECK_KINDS`` entry whose ``fields`` is the JSON Schema of its settings, ``threshold`` the
-settings its headline is judged against and ``tolerance`` how far a fine-tune may move it
-(``tests/model/toy_kind.py`` is such a kind, added by a test). The
+new check kind is one module (its typed settings, a ``settings.CheckSettings`` dataclass whose
+defaults are the only ones, and a function ``(run, settings) -> measure.checks.CheckResult``) and
+one ``CHECK_KINDS`` entry whose ``fields`` is the JSON Schema of its settings, ``settings`` names
+that class, ``threshold`` the settings its headline is judged against and ``tolerance`` how far a
+fine-tune may move it (``tests/model/toy_kind.py`` is such a kind, added by a test). The
 tables in docs/specs.md are written by hand, and ``tests/examples/test_docs.py`` fails when a
 name registered here is missing from them.
 """
@@ -74,9 +75,26 @@ class CheckKind(Entry):
     decides: bool = False  # the verdict is exactly the headline rule
     lower_is_better: bool = False  # the headline (a circuit's size)
     tolerance: float | str = 0.1  # how far a fine-tune may move the headline the bad way
+    settings: str = ""  # "module:Class" of its typed settings (``settings.py``), defaults filled
+
+    def __post_init__(self) -> None:
+        if not self.settings:
+            raise ValueError(f"check kind {self.target}: name its typed settings class (settings=)")
+
+    def settings_of(self, given: dict) -> Any:
+        """The check's settings as written in a spec (for one suite), typed and with every
+        default filled in."""
+        return load(self.settings).from_spec(given)
 
 
-SeriesKind = Entry  # a claim over cells: its function and words
+@dataclass(frozen=True)
+class SeriesKind(Entry):
+    """A claim over a series of cells: its function, words and typed settings."""
+
+    settings: str = ""  # "module:Class" (``settings.py``), defaults filled
+
+    def settings_of(self, given: dict) -> Any:
+        return load(self.settings).from_spec(given)
 
 
 def load(target: str) -> Any:
@@ -377,21 +395,25 @@ FRACTION_TOLERANCE = 0.1
 # ``threshold``; where ``decides``, the verdict is exactly that rule (value op threshold), else
 # holding implies it. A stored baseline's verdicts are re-derived from these (gate/baseline.py:
 # a tampered verdict is refused).
+_SETTINGS = "mechanisms.spec.settings"
 CHECK_KINDS = {
     "behaviour": CheckKind(
         "mechanisms.measure.checks:behaviour",
         "the task metric against min or max",
+        settings=f"{_SETTINGS}:Behaviour",
         threshold=("min", "max"),
         decides=True,
     ),
     "heads": CheckKind(
         "mechanisms.measure.checks:heads",
         "at least k heads with score >= min (or a role, or fixed ids)",
+        settings=f"{_SETTINGS}:Heads",
         threshold=("min",),
     ),
     "ablation": CheckKind(
         "mechanisms.measure.checks:ablation",
         "ablating the selected heads damages the metric by >= min_drop",
+        settings=f"{_SETTINGS}:Ablation",
         threshold=("min_drop",),
         decides=True,
         tolerance=FRACTION_TOLERANCE,
@@ -399,12 +421,14 @@ CHECK_KINDS = {
     "path": CheckKind(
         "mechanisms.measure.checks:path",
         "path patching a sender into the receivers' q/k/v damages the metric by >= min_damage",
+        settings=f"{_SETTINGS}:Path",
         threshold=("min_damage",),
         tolerance=FRACTION_TOLERANCE,
     ),
     "share": CheckKind(
         "mechanisms.measure.checks:share",
         "the selected heads carry >= min of a head score's total (|.|) over all heads, or over a circuit's heads",
+        settings=f"{_SETTINGS}:Share",
         threshold=("min",),
         decides=True,
         tolerance=FRACTION_TOLERANCE,
@@ -412,6 +436,7 @@ CHECK_KINDS = {
     "circuit": CheckKind(
         "mechanisms.measure.checks:circuit",
         "EAP-IG finds a circuit recovering >= threshold of the metric within max_edges / max_nodes, containing the selected heads",
+        settings=f"{_SETTINGS}:Circuit",
         lower_is_better=True,  # its headline is its size
         tolerance=CIRCUIT_TOLERANCE,
     ),
@@ -419,6 +444,7 @@ CHECK_KINDS = {
         "mechanisms.measure.algorithms:greater_than_algorithm",
         "the greater-than circuit's MLPs into the logits raise years above YY (mean boost >= "
         "min_mlp_boost) and a head feeding them attends to YY (arXiv 2407.10827, section 4.7)",
+        settings=f"{_SETTINGS}:GreaterThanAlgorithm",
         tolerance=MLP_BOOST_TOLERANCE,
     ),
 }
@@ -429,13 +455,16 @@ def headline_threshold(kind: str) -> tuple:
     return CHECK_KINDS[kind].threshold
 
 
-def headline_decides(kind: str, fields: dict) -> bool:
+def headline_decides(kind: str, settings: Any) -> bool:
     """Whether a check's verdict is exactly its headline rule. A ``heads`` check by a score with
     ``min`` holds iff its ``at_least``-th best score is >= min (unless ``top`` keeps fewer)."""
     if kind == "heads":
-        need = fields.get("at_least", 1)
+        s = settings
         return (
-            "score" in fields and "min" in fields and "ids" not in fields and fields.get("top", need) >= need
+            s.score is not None
+            and s.min is not None
+            and s.ids is None
+            and (s.top is None or s.top >= s.at_least)
         )
     return CHECK_KINDS[kind].decides
 
@@ -449,23 +478,19 @@ SERIES_KINDS = {
         "mechanisms.measure.series:stability",
         "the circuit's edge (or node) Jaccard similarity between checkpoints, optionally weighted "
         "and EWMA-smoothed, is >= min at every checkpoint from from_step on (one item per size)",
+        settings=f"{_SETTINGS}:Stability",
     ),
     "emergence": SeriesKind(
         "mechanisms.measure.series:emergence",
         "the claim's onsets (first checkpoint from which it holds at every later one) lie within a "
         "factor `within` in tokens across sizes (one item per suite)",
+        settings=f"{_SETTINGS}:Emergence",
     ),
 }
 STABILITY_OF = ("edges", "nodes")
 STABILITY_COMPARE = ("consecutive", "final")
 EWMA_ALPHA = 0.5  # the paper's smoothing (plot_model_task_size.ipynb: ewm(alpha=0.5, adjust=False))
 EMERGENCE_WITHIN = 2.0  # "within one octave" of tokens
-# What a series claim's optional fields mean when left out: the loader fills them in, so every
-# reader (the series items, the reports) sees one value.
-SERIES_DEFAULTS: dict[str, dict] = {
-    "stability": {"of": "edges", "weighted": False, "compare": "consecutive", "from_step": 0},
-    "emergence": {"within": EMERGENCE_WITHIN},
-}
 
 
 def role_higher_is_stronger(role: str) -> bool:
@@ -474,27 +499,27 @@ def role_higher_is_stronger(role: str) -> bool:
     return ROLES[role].rule[0][1].startswith(">")
 
 
-def bad_direction(kind: str, fields: dict) -> str:
+def bad_direction(kind: str, settings: Any) -> str:
     """``may_fall`` where a check's headline is better high (``min`` thresholds, scores,
     damages), ``may_rise`` where it is better low (``max`` thresholds, a role whose rule asks
     for low scores): the name of the tolerance a spec may give it."""
     if kind == "behaviour":
-        return "may_rise" if "max" in fields else "may_fall"
+        return "may_rise" if settings.max is not None else "may_fall"
     if CHECK_KINDS[kind].lower_is_better:
         return "may_rise"
-    if kind == "heads" and fields.get("role"):
-        return "may_fall" if role_higher_is_stronger(fields["role"]) else "may_rise"
+    if kind == "heads" and settings.role:
+        return "may_fall" if role_higher_is_stronger(settings.role) else "may_rise"
     return "may_fall"
 
 
-def default_tolerance(kind: str, fields: dict) -> float | str:
+def default_tolerance(kind: str, settings: Any) -> float | str:
     """The tolerance a check of ``kind`` gets when its spec names none."""
     if kind == "behaviour":
-        return METRICS[fields["metric"]].tolerance
-    if kind == "heads" and fields.get("score"):
-        return HEAD_SCORES[fields["score"]].tolerance
-    if kind == "heads" and fields.get("role"):
-        return HEAD_SCORES[ROLES[fields["role"]].rule[0][0]].tolerance
+        return METRICS[settings.metric].tolerance
+    if kind == "heads" and settings.score:
+        return HEAD_SCORES[settings.score].tolerance
+    if kind == "heads" and settings.role:
+        return HEAD_SCORES[ROLES[settings.role].rule[0][0]].tolerance
     return CHECK_KINDS[kind].tolerance
 
 

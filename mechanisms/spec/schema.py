@@ -256,10 +256,27 @@ def _circuit() -> dict:
     }
 
 
+def _with_defaults(schema: dict, settings: type) -> dict:
+    """``schema`` with each setting's default (from its typed settings, the one place defaults
+    are stated) shown to editors and spec authors, nested settings included."""
+    defaults, nested = settings.defaults(), settings.nested  # type: ignore[attr-defined]
+    properties = {}
+    for name, prop in schema.get("properties", {}).items():
+        kind = nested.get(name)
+        if isinstance(kind, type):
+            prop = _with_defaults(prop, kind)
+        if name in defaults:
+            prop = {**prop, "default": defaults[name]}
+        properties[name] = prop
+    return {**schema, "properties": properties} if properties else schema
+
+
 def spec_schema() -> dict:
     fields = _check_fields()
     kinds = {
-        name: {**(entry.fields or fields[name]), "description": entry.doc}
+        name: _with_defaults(
+            {**(entry.fields or fields[name]), "description": entry.doc}, registry.load(entry.settings)
+        )
         for name, entry in registry.CHECK_KINDS.items()
     }
     return {
@@ -441,7 +458,10 @@ def _series_kinds() -> dict:
         },
     }
     return {
-        kind: {"type": "object", "additionalProperties": False, "description": entry.doc, **fields[kind]}
+        kind: _with_defaults(
+            {"type": "object", "additionalProperties": False, "description": entry.doc, **fields[kind]},
+            registry.load(entry.settings),
+        )
         for kind, entry in registry.SERIES_KINDS.items()
     }
 

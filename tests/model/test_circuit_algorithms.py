@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from typed import search, typed  # a module beside these tests
 
 from mechanisms.measure.algorithms import greater_than_algorithm, heads_into, logit_mlps
 from mechanisms.measure.checks import read_circuit, share
@@ -23,7 +24,7 @@ def gt_520k():
 
 
 def test_the_greater_than_algorithm_holds_where_mlps_raise_later_years(gt_520k):
-    result = greater_than_algorithm(gt_520k, FIELDS)
+    result = greater_than_algorithm(gt_520k, typed("greater_than_algorithm", FIELDS))
     assert result.holds, result.summary
     assert result.headline.value == pytest.approx(result.values["mean_boost"])
     assert result.values["mean_boost"] > 0.2
@@ -31,7 +32,7 @@ def test_the_greater_than_algorithm_holds_where_mlps_raise_later_years(gt_520k):
 
 
 def test_the_mlp_boost_matches_a_recomputation_by_hand(gt_520k):
-    found, _, _ = read_circuit(gt_520k, FIELDS["circuit"])
+    found, _, _ = read_circuit(gt_520k, search(FIELDS["circuit"]))
     layers = logit_mlps(found)
     names = [e["edge"] for e in found.edges() if e["in_circuit"]]
     assert {f"m{l}->logits" for l in layers} <= set(names)
@@ -59,16 +60,16 @@ def test_the_mlp_boost_matches_a_recomputation_by_hand(gt_520k):
             other = [logits[n].item() for n in range(100) if data.flags[row][n] < 0]
             gaps.append(sum(later) / len(later) - sum(other) / len(other))
         expected[f"m{layer}"] = sum(gaps) / len(gaps)
-    measured = greater_than_algorithm(gt_520k, FIELDS).values["mlp_boost"]
+    measured = greater_than_algorithm(gt_520k, typed("greater_than_algorithm", FIELDS)).values["mlp_boost"]
     assert measured == pytest.approx(expected, abs=1e-3)
 
 
 def test_a_circuit_without_an_mlp_into_the_logits_fails_the_algorithm():
     """zoo-520k@256 has a 3-edge circuit that copies a prior for later years: no MLP computes."""
     run = task_run(boot("pytest-mechanisms/zoo-520k", "step256", True), "greater_than", GT)
-    found, _, _ = read_circuit(run, FIELDS["circuit"])
+    found, _, _ = read_circuit(run, search(FIELDS["circuit"]))
     assert found is not None and not logit_mlps(found)
-    result = greater_than_algorithm(run, FIELDS)
+    result = greater_than_algorithm(run, typed("greater_than_algorithm", FIELDS))
     assert not result.holds and result.headline.value is None
     assert result.summary == "the circuit has no MLP with an edge to the logits"
 
@@ -80,14 +81,13 @@ def test_a_share_in_a_circuit_counts_the_circuit_heads_only():
         {"n_prompts": 32, "templates": "train", "seed": 0},
     )
     circuit = {"metric": "logit_diff", "min_metric": 1.0}
-    found, _, _ = read_circuit(run, circuit)
+    found, _, _ = read_circuit(run, search(circuit))
     effects = run.head_scores("direct_effect").abs()
     outside = next((l, h) for l in range(4) for h in range(4) if (l, h) not in found.heads)
     inside = found.heads[0]
     fields = {"score": "direct_effect", "min": 0.0, "in_circuit": circuit}
-    result = share(
-        run, {**fields, "heads": [{"ids": [f"L{outside[0]}H{outside[1]}", f"L{inside[0]}H{inside[1]}"]}]}
-    )
+    ids = [f"L{outside[0]}H{outside[1]}", f"L{inside[0]}H{inside[1]}"]
+    result = share(run, typed("share", {**fields, "heads": [{"ids": ids}]}))
     assert result.values["total"] == pytest.approx(sum(effects[h].item() for h in found.heads))
     assert result.values["heads"] == [f"L{inside[0]}H{inside[1]}"]  # the head outside counts for nothing
     assert result.values["share"] == pytest.approx(effects[inside].item() / result.values["total"])

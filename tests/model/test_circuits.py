@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from typed import typed  # a module beside these tests
 
 from mechanisms.measure.circuits.attribution import attribute
 from mechanisms.measure.circuits.discovery import Settings, find_circuit
@@ -16,6 +17,7 @@ from mechanisms.measure.circuits.patching import CircuitRunner
 from mechanisms.measure.runs import task_run
 from mechanisms.measure.tasks import TaskData
 from mechanisms.models.loading import boot
+from mechanisms.spec.settings import CircuitSearch
 
 IOI = {"n_prompts": 24, "seed": 0, "templates": "train"}
 
@@ -136,7 +138,10 @@ def test_the_search_finds_exactly_the_constructed_circuit(constructed):
     graph = Graph.of(constructed.model.bridge.cfg)
     gap = constructed.metric("logit_diff") - constructed.metric("logit_diff", constructed.corrupted[0])
     assert gap > 0.2  # the built path moves the answer
-    circuit = find_circuit(constructed, Settings("logit_diff", measure="normalised", threshold=0.99))
+    circuit = find_circuit(
+        constructed,
+        Settings.of(CircuitSearch(metric="logit_diff", faithfulness="normalised", threshold=0.99)),
+    )
     edges = {graph.edge_name(u, v) for u, v in circuit.mask.nonzero().tolist()}
     assert edges == {"input->a0.h0<v>", "a0.h0->logits"}
     assert circuit.faithfulness == pytest.approx(1.0, abs=1e-4)
@@ -161,9 +166,9 @@ def test_a_circuit_check_fails_on_a_bound_the_circuit_exceeds_and_on_a_head_it_l
     """Negative controls of the check itself (on a model that has the circuit)."""
     from mechanisms.measure.checks import circuit, head_name
 
-    fits = circuit(zoo_ioi, {"metric": "logit_diff", "max_edges": 400})
+    fits = circuit(zoo_ioi, typed("circuit", {"metric": "logit_diff", "max_edges": 400}))
     assert fits.holds and fits.headline.value == fits.values["n_edges"]
-    too_small = circuit(zoo_ioi, {"metric": "logit_diff", "max_edges": 2})
+    too_small = circuit(zoo_ioi, typed("circuit", {"metric": "logit_diff", "max_edges": 2}))
     assert not too_small.holds and too_small.headline.value > 2
     graph = Graph.of(zoo_ioi.model.bridge.cfg)
     outside = next(
@@ -172,7 +177,7 @@ def test_a_circuit_check_fails_on_a_bound_the_circuit_exceeds_and_on_a_head_it_l
         for h in range(graph.n_heads)
         if head_name(l, h) not in fits.values["heads"]
     )
-    lacking = circuit(zoo_ioi, {"metric": "logit_diff", "contains": {"ids": [outside]}})
+    lacking = circuit(zoo_ioi, typed("circuit", {"metric": "logit_diff", "contains": {"ids": [outside]}}))
     assert not lacking.holds and lacking.headline.value is None
 
 
@@ -226,7 +231,7 @@ def test_a_circuit_found_under_a_small_memory_budget_is_the_same_circuit(zoo_ioi
     small = TaskRun(zoo_ioi.model, "ioi", IOI)
     small.__dict__["budget"] = 3 * (2 * small.footprint.cached) + 1
     assert not small.fits  # the micro-batch paths, not one batch
-    settings = Settings.of({"metric": "logit_diff", "ig_steps": 3})
+    settings = Settings.of(CircuitSearch(metric="logit_diff", ig_steps=3))
     whole, chunked = find_circuit(zoo_ioi, settings), find_circuit(small, settings)
     assert torch.equal(whole.mask, chunked.mask)
     assert whole.curve.keys() == chunked.curve.keys()

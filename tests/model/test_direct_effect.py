@@ -3,6 +3,7 @@ forward pass, the heads it finds on the zoo, and the IOI roles built on it."""
 
 import pytest
 import torch
+from typed import selector, typed  # a module beside these tests
 
 from mechanisms.measure.checks import select_heads
 from mechanisms.measure.direct import noising_effect
@@ -55,7 +56,7 @@ def test_direct_effect_finds_the_late_heads_that_write_the_answer(trained):
     strongest = {tuple(divmod(i, trained.n_heads)) for i in effects.flatten().argsort()[:3].tolist()}
     assert strongest == {(2, 1), (3, 1), (2, 3)}
     assert effects[:2].abs().max() < 0.01  # layers 0-1 write almost nothing to the logits directly
-    writers, _ = select_heads(run, {"role": "direct_effect_heads"})
+    writers, _ = select_heads(run, selector({"role": "direct_effect_heads"}))
     assert writers[:2] == [(2, 1), (3, 1)]  # strongest (most negative) first
 
 
@@ -66,7 +67,7 @@ def test_no_head_is_classified_without_a_clean_corrupted_gap(zoo_model, step):
     run = task_run(zoo_model("zoo-890k", step), "ioi", IOI)
     assert run.metric("logit_diff") - run.metric("logit_diff", run.corrupted[0]) < 0.05
     assert run.head_scores("direct_effect").abs().max() == 0
-    assert not select_heads(run, {"role": "direct_effect_heads"})[0]
+    assert not select_heads(run, selector({"role": "direct_effect_heads"}))[0]
 
 
 def test_name_movers_need_a_copy_score_and_a_negative_direct_effect(trained):
@@ -76,7 +77,7 @@ def test_name_movers_need_a_copy_score_and_a_negative_direct_effect(trained):
     copy, effect = run.head_scores("copy"), run.head_scores("direct_effect")
     assert copy[1, 0] > 0.5 and effect[1, 0] > 0
     assert copy[2, 1] < 0.10 and effect[2, 1] < -0.2
-    movers, _ = select_heads(run, {"role": "name_movers"})
+    movers, _ = select_heads(run, selector({"role": "name_movers"}))
     assert movers == [h for h in movers if copy[h] > 0.10 and effect[h] < 0] == []
 
 
@@ -86,12 +87,16 @@ def test_share_is_the_selected_heads_part_of_the_absolute_total(trained):
     run = task_run(trained, "ioi", IOI)
     effects = run.head_scores("direct_effect").abs()
     fields = {"heads": [{"role": "direct_effect_heads", "top": 3}], "score": "direct_effect", "min": 0.5}
-    result = share(run, fields)
+    result = share(run, typed("share", fields))
     expected = effects.flatten().sort(descending=True).values[:3].sum() / effects.sum()
     assert result.holds and result.values["share"] == pytest.approx(expected.item(), abs=1e-6)
-    control = share(run, {**fields, "heads": [{"layers": [0, 1]}]})  # heads that write nothing
+    control = share(
+        run, typed("share", {**fields, "heads": [{"layers": [0, 1]}]})
+    )  # heads that write nothing
     assert not control.holds and control.values["share"] < 0.05
-    union = share(run, {**fields, "heads": [{"ids": ["L2H1"]}, {"ids": ["L3H1"]}, {"ids": ["L2H1"]}]})
+    union = share(
+        run, typed("share", {**fields, "heads": [{"ids": ["L2H1"]}, {"ids": ["L3H1"]}, {"ids": ["L2H1"]}]})
+    )
     assert union.values["heads"] == ["L2H1", "L3H1"]  # a union: L2H1 counted once
 
 

@@ -280,6 +280,6 @@ def test_tolerance_flips_a_gates_verdict():
         spec = _spec(IOI, [("behaviour", check)])
         base, measured = mechanisms.measure_spec(spec, SIZE, STEP), mechanisms.measure_spec(spec, candidate)
         gates.append(
-            judge(BaseClaim.of_record(base), measured, [(c.kind, c.for_suite("zoo")) for c in spec.checks])
+            judge(BaseClaim.of_record(base), measured, [(c.kind, c.settings("zoo")) for c in spec.checks])
         )
     assert [g.verdict for g in gates] == ["pass", "fail"], gates

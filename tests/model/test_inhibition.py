@@ -3,6 +3,7 @@ path-patching scores find where the answer is there to carry, and that they find
 is not (no name movers, no gap)."""
 
 import pytest
+from typed import typed  # a module beside these tests
 
 from mechanisms.measure import inhibition
 from mechanisms.measure.checks import share
@@ -28,7 +29,7 @@ def test_without_name_movers_nothing_is_inhibited_or_fed(trained):
     assert not inhibition._role(run, "name_movers")
     for score in ("name_mover_query_effect", "abb_bab_query_effect", "s_inhibition_value_effect"):
         assert not run.head_scores(score).any(), score
-    assert not share(run, FIG_4D).holds
+    assert not share(run, typed("share", FIG_4D)).holds
 
 
 def test_induction_heads_feed_the_values_of_the_heads_they_stand_for(trained, monkeypatch):
@@ -43,13 +44,13 @@ def test_induction_heads_feed_the_values_of_the_heads_they_stand_for(trained, mo
     strongest = sorted((effect[l, h].item(), (l, h)) for l in range(4) for h in range(4))[:3]
     assert all(layer == 1 and value < -0.05 for value, (layer, _) in strongest), strongest
     assert not effect[3:].any()  # no sender at or above the last receiver's layer
-    fed = share(run, FIG_4D)
+    fed = share(run, typed("share", FIG_4D))
     assert fed.holds and fed.values["share"] > 0.8, fed.summary
 
     monkeypatch.setattr(inhibition, "pure_s_inhibition_heads", lambda run: [(3, 3)])
     idle = task_run(trained, "ioi", {**IOI, "n_prompts": 31})
     assert (idle.head_scores("s_inhibition_value_effect") > -0.001).all()
-    assert not share(idle, FIG_4D).holds
+    assert not share(idle, typed("share", FIG_4D)).holds
 
 
 def test_an_untrained_checkpoint_has_no_gap_to_carry(zoo_model, monkeypatch):

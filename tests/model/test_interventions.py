@@ -1,6 +1,7 @@
 """Interventions change what they target, refuse to be no-ops, and have negative controls."""
 
 import pytest
+from typed import selector, typed  # a module beside these tests
 
 from mechanisms.measure.checks import ablation, select_heads
 from mechanisms.measure.interventions import InterventionError, _run_with, ablate_heads, path_patch
@@ -16,7 +17,7 @@ def trained(zoo_model):
 
 def test_ablating_induction_heads_destroys_copying_but_other_heads_do_not(trained):
     run = task_run(trained, "repeated_tokens", REPEAT)
-    induction, _ = select_heads(run, {"role": "induction_heads"})
+    induction, _ = select_heads(run, selector({"role": "induction_heads"}))
     assert induction and all(layer == 1 for layer, _ in induction)
     clean = run.metric("repeat_loss")
     ablated = run.metric("repeat_loss", ablate_heads(run, induction, "mean"))
@@ -28,9 +29,9 @@ def test_ablating_induction_heads_destroys_copying_but_other_heads_do_not(traine
 def test_ablation_check_fails_for_irrelevant_heads(trained):
     run = task_run(trained, "repeated_tokens", REPEAT)
     fields = {"heads": {"ids": ["L3H0"]}, "metric": "repeat_loss", "method": "zero", "min_drop": 0.5}
-    assert not ablation(run, fields).holds
+    assert not ablation(run, typed("ablation", fields)).holds
     fields["heads"] = {"role": "induction_heads"}
-    assert ablation(run, fields).holds
+    assert ablation(run, typed("ablation", fields)).holds
 
 
 def test_unknown_hook_is_an_error_not_a_silent_no_op(trained):
@@ -76,10 +77,10 @@ def test_path_patching_finds_the_value_route_and_not_a_dead_end(trained):
     run = task_run(trained, "ioi", IOI)
     base = {"senders": {"layers": [0, 1]}, "metric": "logit_diff", "min_damage": 0.1}
     carrying = {"ids": ["L2H1", "L2H3", "L3H1"]}
-    routed = path(run, {**base, "receivers": carrying, "into": "v"})
+    routed = path(run, typed("path", {**base, "receivers": carrying, "into": "v"}))
     assert routed.holds and max(routed.values["senders"].values()) > 0.3
-    assert not path(run, {**base, "receivers": {"ids": ["L3H3"]}, "into": "v"}).holds
-    assert not path(run, {**base, "receivers": carrying, "into": "q"}).holds
+    assert not path(run, typed("path", {**base, "receivers": {"ids": ["L3H3"]}, "into": "v"})).holds
+    assert not path(run, typed("path", {**base, "receivers": carrying, "into": "q"})).holds
 
 
 def test_the_s_inhibition_screen_keeps_the_senders_that_harm_the_s2_io_set(trained):
@@ -98,14 +99,14 @@ def test_the_s_inhibition_screen_keeps_the_senders_that_harm_the_s2_io_set(train
         "normalise": "clean",
         "attention_shift": True,
     }
-    senders, _ = select_heads(run, fields["senders"])
-    receivers, _ = select_heads(run, fields["receivers"])
-    passing = {h for h, d in _screen(run, senders, receivers, fields).items() if d > 0.001}
+    senders, _ = select_heads(run, selector(fields["senders"]))
+    receivers, _ = select_heads(run, selector(fields["receivers"]))
+    passing = {h for h, d in _screen(run, senders, receivers, typed("path", fields)).items() if d > 0.001}
     assert 0 < len(passing) < len(senders)
-    plain, screened = path(run, fields), path(run, {**fields, "screen": 0.001})
+    plain, screened = path(run, typed("path", fields)), path(run, typed("path", {**fields, "screen": 0.001}))
     assert screened.values["candidates"] == len(passing)
     assert set(screened.values["senders"]) == set(plain.values["senders"]) & passing
-    nothing = path(run, {**fields, "screen": 10.0})
+    nothing = path(run, typed("path", {**fields, "screen": 10.0}))
     assert nothing.values["candidates"] == 0 and not nothing.holds
 
 

@@ -2,6 +2,7 @@
 the model does not have, and relative damage of a near-zero baseline."""
 
 import pytest
+from typed import typed  # a module beside these tests
 
 from mechanisms.measure import checks
 from mechanisms.measure.runs import task_run
@@ -11,8 +12,8 @@ INDUCTION = {"n_prompts": 8, "seed": 0, "span": 15, "pool": r"^w\d+$"}
 
 def test_best_is_the_best_head_in_the_selected_layers(zoo_model):
     run = task_run(zoo_model("zoo-890k", 2048), "repeated_tokens", INDUCTION)
-    everywhere = checks.heads(run, {"score": "induction", "min": 0.4})
-    layer0 = checks.heads(run, {"score": "induction", "min": 0.4, "layers": [0]})
+    everywhere = checks.heads(run, typed("heads", {"score": "induction", "min": 0.4}))
+    layer0 = checks.heads(run, typed("heads", {"score": "induction", "min": 0.4, "layers": [0]}))
     scores = run.head_scores("induction")
     assert everywhere.values["best_score"] == pytest.approx(scores.max().item(), abs=1e-4)
     assert layer0.values["best_score"] == pytest.approx(scores[0].max().item(), abs=1e-4)
@@ -22,7 +23,7 @@ def test_best_is_the_best_head_in_the_selected_layers(zoo_model):
 def test_layers_beyond_the_model_are_an_error(zoo_model):
     run = task_run(zoo_model("zoo-40k", 2048), "repeated_tokens", INDUCTION)
     with pytest.raises(ValueError, match=r"layers \[3\] do not exist in a 1-layer model"):
-        checks.heads(run, {"score": "induction", "min": 0.4, "layers": [0, 3]})
+        checks.heads(run, typed("heads", {"score": "induction", "min": 0.4, "layers": [0, 3]}))
 
 
 def test_prompts_longer_than_the_context_are_an_error(zoo_model):

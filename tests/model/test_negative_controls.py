@@ -29,6 +29,7 @@ def test_ioi_fails_on_corrupted_prompts():
     from mechanisms.measure.checks import behaviour
     from mechanisms.measure.evaluation import load_cell_model
     from mechanisms.measure.runs import task_run
+    from mechanisms.spec.settings import Behaviour
 
     run = task_run(load_cell_model(cell, RunOptions()), "ioi", spec.params_for("zoo"))
-    assert not behaviour(run, {"metric": "logit_diff", "min": 1.0, "on": "corrupted"}).holds
+    assert not behaviour(run, Behaviour(metric="logit_diff", min=1.0, on="corrupted")).holds

@@ -5,6 +5,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
+from typed import selector  # a module beside these tests
 
 from mechanisms.measure.evaluation import measure
 from mechanisms.plan.cells import Cell, suite_cells
@@ -93,6 +94,6 @@ def test_name_movers_raise_io_where_the_zoo_suppresses_s(real_cell):
     run = task_run(
         load_cell_model(real_cell, RunOptions()), "ioi", {"n_prompts": 70, "templates": "paper", "seed": 0}
     )
-    movers, _ = select_heads(run, {"role": "name_movers"})
+    movers, _ = select_heads(run, selector({"role": "name_movers"}))
     assert len(movers) >= 4
     assert all(run.head_scores("s_suppression")[head] == 0 for head in movers), movers

@@ -4,6 +4,7 @@ anything, while the S-suppression role finds exactly those heads. The early head
 
 import pytest
 import torch
+from typed import selector, typed  # a module beside these tests
 
 from mechanisms.measure.checks import select_heads, share
 from mechanisms.measure.runs import task_run
@@ -19,14 +20,14 @@ def test_the_strongest_direct_effect_heads_are_s_suppressors_not_name_movers(zoo
     effects = run.head_scores("direct_effect")
     n_heads = effects.shape[1]
     strongest = [tuple(divmod(i, n_heads)) for i in effects.flatten().argsort()[:2].tolist()]
-    suppressors, _ = select_heads(run, {"role": "s_suppression_heads"})
+    suppressors, _ = select_heads(run, selector({"role": "s_suppression_heads"}))
     assert set(strongest) <= set(suppressors), (strongest, suppressors)
-    movers = share(run, {**SHARE, "heads": [{"role": "name_movers"}]})  # the paper's rule
+    movers = share(run, typed("share", {**SHARE, "heads": [{"role": "name_movers"}]}))  # the paper's rule
     assert movers.values["share"] < 0.01, movers.summary  # finds none, or heads that write ~nothing
     d_io, d_s = answer_writes(run)
     for head in strongest:
         assert d_s[head] < 0 and -d_s[head] > abs(d_io[head]), (head, d_io[head], d_s[head])
-    result = share(run, SHARE)
+    result = share(run, typed("share", SHARE))
     assert result.holds and result.values["share"] > 0.9, result.summary
 
 
@@ -58,5 +59,5 @@ def test_where_the_suppressors_look(zoo_model):
 
 def test_an_untrained_checkpoint_has_no_suppressor(zoo_model):
     run = task_run(zoo_model("zoo-890k", 0), "ioi", IOI)
-    assert not select_heads(run, {"role": "s_suppression_heads"})[0]
-    assert not share(run, SHARE).holds
+    assert not select_heads(run, selector({"role": "s_suppression_heads"}))[0]
+    assert not share(run, typed("share", SHARE)).holds

@@ -40,7 +40,7 @@ def test_the_new_kind_measures_and_its_verdict_follows_its_threshold(toy):
     assert ok.headline.value == pytest.approx(max(ok.values["sink"].values()), abs=1e-4)
     assert 0 < ok.headline.value < 1 and ok.check == "first_token_attention[0]"
     assert (
-        Tolerance.for_check("first_token_attention", {"layer": 1, "min": 0.5}).text()
+        Tolerance.for_check("first_token_attention", toy_kind.Sink(layer=1, min=0.5)).text()
         == "may fall by at most 0.1"
     )
 

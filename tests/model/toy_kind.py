@@ -1,17 +1,28 @@
-"""A check kind written outside the package, as a contributor would add one: this module and one
-``registry.CHECK_KINDS`` entry (``TOY_ENTRY``), nothing else. ``test_toy_kind.py`` registers it
-and measures a spec that uses it.
+"""A check kind written outside the package, as a contributor would add one: this module (its
+function and its typed settings) and one ``registry.CHECK_KINDS`` entry (``TOY_ENTRY``), nothing
+else. ``test_toy_kind.py`` registers it and measures a spec that uses it.
 
 ``first_token_attention``: the largest mean attention, over the heads of one layer, that the
 task's query positions pay to the first position (the attention sink).
 """
 
+from dataclasses import dataclass
+
 from mechanisms.measure.checks import CheckResult, head_name, headline
 from mechanisms.spec.registry import CheckKind
+from mechanisms.spec.settings import CheckSettings
 
 
-def first_token_attention(run, fields: dict) -> CheckResult:
-    layer, threshold = fields["layer"], fields["min"]
+@dataclass(frozen=True, kw_only=True)
+class Sink(CheckSettings):
+    """Its settings, typed: what the spec writes (the schema below checks it first)."""
+
+    layer: int
+    min: float
+
+
+def first_token_attention(run, s: Sink) -> CheckResult:
+    layer, threshold = s.layer, s.min
     if layer >= run.model.n_layers:
         return CheckResult(False, f"the model has no layer {layer}", {}, headline("sink", None, threshold))
 
@@ -44,4 +55,5 @@ TOY_ENTRY = CheckKind(
     },
     threshold=("min",),
     decides=True,
+    settings=f"{__name__}:Sink",
 )

@@ -210,3 +210,41 @@ def test_records_are_read_by_attribute_not_by_string_key():
             if key in RECORD_KEYS:
                 found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: [{key!r}]")
     assert not found, "\n".join(found)
+
+
+def _setting_names() -> set[str]:
+    from dataclasses import fields, is_dataclass
+
+    from mechanisms.spec import settings
+
+    classes = [c for c in vars(settings).values() if isinstance(c, type) and is_dataclass(c)]
+    return {f.name for c in classes for f in fields(c)}
+
+
+def test_check_settings_are_read_by_attribute_with_defaults_from_one_place():
+    """Checks, series, the gate and the reports read typed settings (``spec/settings.py``), whose
+    classes state each default once; only the spec stage (which validates what a spec wrote)
+    reads a setting by its string key. Before, every reader supplied its own default."""
+    names, found = _setting_names(), []
+    for path in PACKAGE.rglob("*.py"):
+        if module_name(path).startswith("mechanisms.spec."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            receiver, key = None, None
+            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+                receiver, key = node.value, node.slice.value
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", "") == "get"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                receiver, key = node.func.value, node.args[0].value  # type: ignore[attr-defined]
+            if (
+                isinstance(receiver, ast.Name)
+                and receiver.id in ("fields", "sel", "settings")
+                and key in names
+            ):
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {receiver.id}[{key!r}]")
+    assert not found, "\n".join(found)
+    assert "min_drop" in names and "ig_steps" in names  # the scan knows the settings' names

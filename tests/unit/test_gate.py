@@ -14,10 +14,17 @@ from mechanisms.options import space_form_problem
 from mechanisms.plan.derive import parameter_count
 from mechanisms.record import BaseClaim, CellRecord, CheckRecord, CircuitMembers, Headline
 from mechanisms.report.summary import gate_tables
+from mechanisms.spec import registry
 from mechanisms.spec.loader import SpecError, load_spec
 
-BEHAVIOUR = ("behaviour", {"metric": "logit_diff", "min": 1.0})
-HEADS = ("heads", {"score": "induction", "min": 0.4})
+
+def typed(kind: str, fields: dict) -> tuple:
+    """A check as the gate reads it: its kind and typed settings (``spec/settings.py``)."""
+    return kind, registry.CHECK_KINDS[kind].settings_of(fields)
+
+
+BEHAVIOUR = typed("behaviour", {"metric": "logit_diff", "min": 1.0})
+HEADS = typed("heads", {"score": "induction", "min": 0.4})
 
 
 def cell(outcome, *values, op=(">=", ">="), spec="s", model="m"):
@@ -39,14 +46,14 @@ def members(*edges):
 def test_tolerances_relative_absolute_and_their_direction():
     assert Tolerance.for_check(*BEHAVIOUR).text() == "may fall by at most 20%"  # logit_diff's default
     assert Tolerance.for_check(*HEADS).text() == "may fall by at most 0.1"
-    loss = Tolerance.for_check("behaviour", {"metric": "repeat_loss", "max": 1.0})
+    loss = Tolerance.for_check(*typed("behaviour", {"metric": "repeat_loss", "max": 1.0}))
     assert loss.direction == "may_rise" and loss.within(0.0005, 0.2) and not loss.within(0.0005, 0.3)
     given = Tolerance.for_check(
-        "behaviour", {"metric": "logit_diff", "min": 1, "tolerance": {"may_fall": "5%"}}
+        *typed("behaviour", {"metric": "logit_diff", "min": 1, "tolerance": {"may_fall": "5%"}})
     )
     assert given.source == "spec" and given.within(8.0, 7.61) and not given.within(8.0, 7.59)
     assert given.within(-2.0, -2.09) and not given.within(-2.0, -2.11)  # relative to |base|
-    role = Tolerance.for_check("heads", {"role": "direct_effect_heads"})
+    role = Tolerance.for_check(*typed("heads", {"role": "direct_effect_heads"}))
     assert role.direction == "may_rise"  # a direct effect is better low (more negative)
 
 
@@ -63,8 +70,8 @@ def test_a_claim_the_base_held_must_hold_and_stay_within_tolerance():
 
 def test_a_circuit_is_compared_edge_by_edge_with_the_base_circuit():
     """Same size and faithfulness, other edges: reported always, failed where ``base_overlap`` is set."""
-    circuit = ("circuit", {"metric": "logit_diff", "max_edges": 100})
-    strict = ("circuit", {**circuit[1], "base_overlap": 0.5})
+    circuit = typed("circuit", {"metric": "logit_diff", "max_edges": 100})
+    strict = typed("circuit", {"metric": "logit_diff", "max_edges": 100, "base_overlap": 0.5})
     base = base_of("holds", 4.0, edges={"0": ["a->b", "b->logits", "input->a"]})
     same = members("a->b", "b->logits", "input->a")
     other = members("a->c", "c->logits", "input->a")

@@ -255,7 +255,7 @@ def gate_verdicts(path: str) -> dict[str, str]:
         except GateError:
             verdicts[spec_id] = "refused"
             continue
-        checks = [(c.kind, c.for_suite("zoo")) for c in spec.checks]
+        checks = [(c.kind, c.settings("zoo")) for c in spec.checks]
         verdicts[spec_id] = judge(base, damaged(entry), checks).verdict
     return verdicts
 

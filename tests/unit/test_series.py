@@ -135,7 +135,7 @@ def test_series_claims_parse_with_their_defaults():
         "  - stability: {min: 0.5, expect: {zoo: {sizes: [zoo-890k]}}}\n  - emergence: {name: ioi-early}"
     )
     stable, emerges = spec.series
-    assert (stable.name, stable.fields["check"]) == ("s-stable", 1)  # the spec's circuit check
+    assert (stable.name, stable.settings.check) == ("s-stable", 1)  # the spec's circuit check
     assert stable.expected("zoo", "zoo-890k") is True and stable.expected("zoo", "zoo-40k") is False
     assert emerges.name == "ioi-early" and emerges.expected("zoo") is None  # the spec names no suite
     named = parse_spec(
@@ -211,18 +211,25 @@ def test_series_items_are_read_as_labels_not_cells():
     assert label_of(ids[2], GLOBS) == "zoo"
 
 
-def test_series_defaults_come_from_the_registry_once():
-    """The loader fills every optional series field from registry.SERIES_DEFAULTS, and the report's
-    rule text reads the same value (it once hard-coded its own `within`)."""
+def test_series_defaults_come_from_their_settings_class_once():
+    """The loader fills every optional series field from its typed settings (spec/settings.py),
+    and the report's rule text reads the same value (it once hard-coded its own `within`)."""
     from mechanisms.report.series import _rule_text
     from mechanisms.spec import registry
+    from mechanisms.spec.settings import Stability
 
     spec = _spec("  - stability: {min: 0.5}\n  - emergence: {}")
     stable, emerges = spec.series
-    assert {k: stable.fields[k] for k in registry.SERIES_DEFAULTS["stability"]} == registry.SERIES_DEFAULTS[
-        "stability"
-    ]
-    assert emerges.fields["within"] == registry.EMERGENCE_WITHIN
+    assert stable.settings == Stability(min=0.5, check=1)
+    assert stable.settings.rule() == {
+        "min": 0.5,
+        "check": 1,
+        "of": "edges",
+        "weighted": False,
+        "compare": "consecutive",
+        "from_step": 0,
+    }
+    assert emerges.settings.within == registry.EMERGENCE_WITHIN
     older = SeriesRecord("s", "emerges", "zoo", "zoo", True, "", kind="emergence")  # without the field
     text = _rule_text(older)
     assert f"factor {registry.EMERGENCE_WITHIN:g}" in text

@@ -23,30 +23,34 @@ from .patching import CircuitRunner
 from .selection import circuit_heads, circuit_mask, circuit_nodes, greedy_order
 
 if TYPE_CHECKING:
+    from ...spec.settings import CircuitSearch
     from ..runs import TaskRun
 
 
 @dataclass(frozen=True)
 class Settings:
+    """What of a spec's circuit settings changes the search: the key circuits are shared by.
+    Built from the spec's ``CircuitSearch`` (``of``), whose defaults are the only ones."""
+
     metric: str
-    method: str = "eap-ig"
-    steps: int = registry.IG_STEPS
-    measure: str = "ratio"
-    threshold: float = registry.FAITHFULNESS_THRESHOLD
-    cap: int = registry.CIRCUIT_CAP
-    batch_size: int | None = None
+    method: str
+    steps: int
+    measure: str
+    threshold: float
+    cap: int
+    batch_size: int | None
 
     @classmethod
-    def of(cls, fields: dict) -> Settings:
-        method = fields.get("method", "eap-ig")
+    def of(cls, search: CircuitSearch) -> Settings:
+        """What of a spec's circuit settings changes the search (EAP integrates in one step)."""
         return cls(
-            fields["metric"],
-            method,
-            1 if method == "eap" else fields.get("ig_steps", registry.IG_STEPS),
-            fields.get("faithfulness", "ratio"),
-            fields.get("threshold", registry.FAITHFULNESS_THRESHOLD),
-            fields.get("cap", registry.CIRCUIT_CAP),
-            fields.get("batch_size"),
+            search.metric,
+            search.method,
+            1 if search.method == "eap" else search.ig_steps,
+            search.faithfulness,
+            search.threshold,
+            search.cap,
+            search.batch_size,
         )
 
 
