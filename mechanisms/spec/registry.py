@@ -66,7 +66,23 @@ class Role(Entry):
 
 
 @dataclass(frozen=True)
-class CheckKind(Entry):
+class Claimed(Entry):
+    """A kind of claim a spec writes with settings: the ``module:Class`` of its typed settings
+    (``settings.py``), which states every default once."""
+
+    settings: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.settings:
+            raise ValueError(f"{self.target}: name its typed settings class (settings=)")
+
+    def settings_of(self, given: dict) -> Any:
+        """Settings as a spec writes them (for one suite), typed, every default filled in."""
+        return load(self.settings).from_spec(given)
+
+
+@dataclass(frozen=True)
+class CheckKind(Claimed):
     """A check: its settings' schema and how its headline is judged and gated."""
 
     fields: dict = field(default_factory=dict)  # JSON Schema of its settings (built-in kinds:
@@ -75,26 +91,11 @@ class CheckKind(Entry):
     decides: bool = False  # the verdict is exactly the headline rule
     lower_is_better: bool = False  # the headline (a circuit's size)
     tolerance: float | str = 0.1  # how far a fine-tune may move the headline the bad way
-    settings: str = ""  # "module:Class" of its typed settings (``settings.py``), defaults filled
-
-    def __post_init__(self) -> None:
-        if not self.settings:
-            raise ValueError(f"check kind {self.target}: name its typed settings class (settings=)")
-
-    def settings_of(self, given: dict) -> Any:
-        """The check's settings as written in a spec (for one suite), typed and with every
-        default filled in."""
-        return load(self.settings).from_spec(given)
 
 
 @dataclass(frozen=True)
-class SeriesKind(Entry):
+class SeriesKind(Claimed):
     """A claim over a series of cells: its function, words and typed settings."""
-
-    settings: str = ""  # "module:Class" (``settings.py``), defaults filled
-
-    def settings_of(self, given: dict) -> Any:
-        return load(self.settings).from_spec(given)
 
 
 def load(target: str) -> Any:
